@@ -1,0 +1,4 @@
+/** The CLI's verbs, in the order --help lists them. */
+import type { Command } from '../io.js';
+
+export const commands: readonly Command[] = [];

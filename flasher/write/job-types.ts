@@ -1,0 +1,38 @@
+/**
+ * The description of one write job and its summary: shared by the CLI, the privileged helper
+ * and the app, so the same validated shape crosses every process boundary.
+ */
+import type { WireError } from '../errors.js';
+
+export interface WriteJobSpec {
+  /** Image path or http(s) URL. */
+  readonly image: string;
+  /** Block devices, loop devices or image files. */
+  readonly targets: readonly string[];
+  /** bmap file; when absent, IMAGE.bmap beside a local image is used if present. */
+  readonly bmap?: string | undefined;
+  /** Expected SHA-256 (hex) of the decoded image or of the downloaded file. */
+  readonly sha256?: string | undefined;
+  /** Read back and compare after writing (default true). */
+  readonly verify?: boolean | undefined;
+  /** Allow writing to a drive flagged as a system drive. */
+  readonly allowSystemDrive?: boolean | undefined;
+}
+
+export interface TargetResult {
+  readonly target: string;
+  readonly ok: boolean;
+  readonly bytesWritten: number;
+  readonly verified: boolean;
+  readonly seconds: number;
+  readonly error?: WireError | undefined;
+}
+
+export interface JobSummary {
+  readonly image: string;
+  readonly format: string;
+  readonly imageSize: number;
+  /** SHA-256 of the decoded image, when the whole image was read. */
+  readonly sha256: string | undefined;
+  readonly results: readonly TargetResult[];
+}

@@ -50,6 +50,10 @@ export const ERROR_CODES = {
   E_NOT_3OS: 53,
   E_SERIAL: 60,
   E_CANCELLED: 70,
+  /** The privileged helper could not be started with administrator rights (not authorised, no polkit agent). */
+  E_ELEVATION: 71,
+  /** The privileged helper broke its protocol or died. */
+  E_HELPER: 72,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

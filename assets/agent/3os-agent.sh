@@ -1,0 +1,79 @@
+#!/bin/sh
+# 3os-agent: the device side of 3os provisioning. Runs on every 3os image under busybox ash
+# or dash with busybox applets only (list in docs/serial-protocol.md §8).
+#   3os-agent.sh apply   apply 3os/config.agent from the config partition into $THREEOS_ROOT
+#   3os-agent.sh serve   answer the serial protocol on the console ($THREEOS_TTY)
+#   3os-agent.sh boot    apply when the config changed since the last apply, then serve
+# Environment (defaults are for a real device; tests point them at temp dirs):
+#   THREEOS_ROOT=/  THREEOS_CONFIG=/run/3os/config  THREEOS_BOOT=/boot  THREEOS_TTY=/dev/console
+#   THREEOS_STATE=/var/lib/3os-agent  THREEOS_LOG=/var/log/3os-firstboot.log  THREEOS_SYSROOT=
+#   THREEOS_SERVE_WINDOW=60 (0 = forever)  THREEOS_REBOOT_CMD=reboot  THREEOS_BAUD=
+#   THREEOS_PI_PART_A=3 THREEOS_PI_PART_B=5  THREEOS_MAX_TRANSFER=1048576
+set -u
+umask 022
+AGENT_VERSION=1.0.0
+NL='
+'
+TAB=$(printf '\t')
+CR=$(printf '\r')
+ROOT=${THREEOS_ROOT:-/}
+CFG=${THREEOS_CONFIG:-/run/3os/config}
+BOOT=${THREEOS_BOOT:-/boot}
+TTY=${THREEOS_TTY:-/dev/console}
+STATE=${THREEOS_STATE:-/var/lib/3os-agent}
+LOG=${THREEOS_LOG:-/var/log/3os-firstboot.log}
+SYSROOT=${THREEOS_SYSROOT:-}
+WINDOW=${THREEOS_SERVE_WINDOW:-60}
+REBOOT_CMD=${THREEOS_REBOOT_CMD:-reboot}
+PI_PART_A=${THREEOS_PI_PART_A:-3}
+PI_PART_B=${THREEOS_PI_PART_B:-5}
+MAX_XFER=${THREEOS_MAX_TRANSFER:-1048576}
+LIB=${THREEOS_AGENT_LIB:-${0%/*}/lib}
+
+for _l in proto config render commit slot serve; do . "$LIB/$_l.sh"; done
+
+log() { mkdir -p "${LOG%/*}" 2>/dev/null; printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >>"$LOG" 2>/dev/null || :; }
+die() { log "error: $*"; printf '3os-agent: %s\n' "$*" >&2; exit 1; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/3os-agent.XXXXXX") || die "cannot create a temp dir"
+trap 'rm -rf "$WORK"' EXIT
+trap 'exit 1' INT TERM HUP
+reset_work() { ERRF=$WORK/errors; KV=$WORK/kv; STAGE=$WORK/stage; : >"$ERRF"; rm -rf "$KV" "$STAGE"; mkdir -p "$KV" "$STAGE"; }
+reset_work
+
+json_str() { printf '%s' "$1" | tr -d '\000-\037' | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g'; }
+# result_json STATUS: the result document (3os/result.json).
+result_json() {
+  _errs=''; _sep=''
+  while IFS= read -r _e; do [ -n "$_e" ] || continue; _errs="$_errs$_sep\"$(json_str "$_e")\""; _sep=','; done <"$ERRF"
+  _bid=$(first_line "$SYSROOT/proc/sys/kernel/random/boot_id")
+  printf '{"status":"%s","errors":[%s],"active_slot":"%s","versions":{"agent":"%s","flavor":"%s","image":"%s"},"boot_id":"%s","applied_at":"%s","digest":"%s"}\n' \
+    "$1" "$_errs" "$(running_slot)" "$AGENT_VERSION" "$(json_str "$(info_value flavor)")" "$(json_str "$(info_value version)")" \
+    "$(json_str "$_bid")" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(json_str "${DIGEST:-}")"
+}
+
+# apply_dir DIR: validate DIR/config.agent, stage, commit; write 3os/result.json. Sets STATUS.
+apply_dir() {
+  reset_work; DIGEST=''
+  if load_config "$1" && validate_config && render_all && commit_stage; then STATUS=applied; else STATUS=failed; fi
+  mkdir -p "$CFG/3os"
+  result_json "$STATUS" >"$CFG/3os/result.json.3os-new" && mv -f "$CFG/3os/result.json.3os-new" "$CFG/3os/result.json"
+  sync 2>/dev/null || :
+  log "apply: $STATUS${DIGEST:+ (digest $DIGEST)}"
+  while IFS= read -r _e; do log "apply: error: $_e"; done <"$ERRF"
+  [ "$STATUS" = applied ]
+}
+
+needs_apply() {
+  [ -f "$CFG/3os/config.agent" ] || return 1
+  _d=$(sed -n 's/^digest=//p' "$CFG/3os/config.agent" | tail -n 1)
+  [ "$(sed -n 's/^digest=//p' "$(R /etc/3os/provisioned)" 2>/dev/null)" != "$_d" ]
+}
+
+case ${1:-boot} in
+  apply) [ -f "$CFG/3os/config.agent" ] || die "no 3os/config.agent under $CFG"; apply_dir "$CFG/3os" ;;
+  serve) serve ;;
+  boot) if needs_apply; then apply_dir "$CFG/3os" || :; fi; serve ;;
+  version) echo "$AGENT_VERSION" ;;
+  *) echo "usage: 3os-agent.sh apply|serve|boot|version" >&2; exit 2 ;;
+esac

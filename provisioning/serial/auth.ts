@@ -8,10 +8,14 @@ import { createHmac, pbkdf2 } from 'node:crypto';
 
 export const SERIAL_KEY_ITERATIONS = 200_000;
 
-/** The salt is used as its UTF-8 bytes, exactly as written in serial.salt. */
-export function deriveSerialKey(passphrase: string, salt: string): Promise<string> {
+/**
+ * The salt is hex text (serial.salt, 16 random bytes as written by the config author,
+ * provisioning/config/secrets.ts); PBKDF2 takes the bytes it encodes, not the text.
+ */
+export function deriveSerialKey(passphrase: string, saltHex: string): Promise<string> {
+  if (!/^(?:[0-9a-f]{2})+$/.test(saltHex)) return Promise.reject(new RangeError(`serial key salt is not hex: ${saltHex}`));
   return new Promise((resolve, reject) => {
-    pbkdf2(passphrase, salt, SERIAL_KEY_ITERATIONS, 32, 'sha256', (e, key) => (e ? reject(e) : resolve(key.toString('hex'))));
+    pbkdf2(Buffer.from(passphrase, 'utf8'), Buffer.from(saltHex, 'hex'), SERIAL_KEY_ITERATIONS, 32, 'sha256', (e, key) => (e ? reject(e) : resolve(key.toString('hex'))));
   });
 }
 

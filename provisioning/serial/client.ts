@@ -155,7 +155,11 @@ export class SerialClient {
     const info = await this.ensureInfo();
     if (!info.locked) return args;
     if (this.opts.key === undefined) throw this.error('the device is locked: pass --key with the serial key');
-    this.derivedKey ??= await deriveSerialKey(this.opts.key, info.salt);
+    try {
+      this.derivedKey ??= await deriveSerialKey(this.opts.key, info.salt);
+    } catch (e) {
+      throw this.error(`the device reports an unusable key salt (${info.salt})`, e);
+    }
     const nonce = (await this.request('NONCE')).args;
     return withAuth(args, authMac(this.derivedKey, nonce, type, args));
   }

@@ -94,7 +94,7 @@ validate_config() {
   check update.server '^[^[:space:]]*$' 'must not contain spaces'
   if [ "$(kv serial.lock)" = true ]; then
     matches "$(kv serial.key)" '^[0-9a-f]{64}$' || add_err "serial.key: must be 64 lowercase hex digits (the derived key)"
-    matches "$(kv serial.salt)" '^[^[:space:]]+$' || add_err "serial.salt: must not be empty"
+    matches "$(kv serial.salt)" '^([0-9a-f]{2})+$' || add_err "serial.salt: must be lowercase hex"
   fi
   _n=$(count_of users.count); _i=0
   while [ $_i -lt "$_n" ]; do

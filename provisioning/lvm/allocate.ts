@@ -93,11 +93,12 @@ export function allocateExtents(lv: WorkLv, runs: PeRun[], n: number): void {
   }
 }
 
-function newSegmentNode(name: string, s: WorkSegment, pvKey: string): ConfigSection {
+function newSegmentNode(name: string, s: WorkSegment, pvKey: string, first: boolean): ConfigSection {
   return {
     kind: 'section',
     name,
-    blankBefore: true,
+    // LVM's exporter puts an empty line before the first segment only.
+    blankBefore: first,
     blankBeforeClose: false,
     children: [
       intNode('start_extent', s.startExtent),
@@ -119,7 +120,7 @@ export function applySegments(lv: WorkLv, pvKey: string): void {
   const others = lv.node.children.filter((c) => c.kind !== 'section');
   const segNodes = lv.segs.map((s, i) => {
     const name = `segment${i + 1}`;
-    if (s.node === undefined) return newSegmentNode(name, s, pvKey);
+    if (s.node === undefined) return newSegmentNode(name, s, pvKey, i === 0);
     s.node.name = name;
     setInt(s.node, 'start_extent', s.startExtent);
     setInt(s.node, 'extent_count', s.extentCount);

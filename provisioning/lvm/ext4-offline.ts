@@ -28,7 +28,7 @@ function run(cmd: string, args: readonly string[]): Promise<RunResult> {
       }
       const code = (err as { code?: unknown }).code;
       if (typeof code === 'number') resolve({ code, stdout, stderr });
-      else reject(err instanceof Error ? err : new Error(String(err)));
+      else reject(new Error(`${cmd}: ${err.message}`, { cause: err }));
     });
   });
 }

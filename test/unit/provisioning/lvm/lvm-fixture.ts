@@ -32,7 +32,7 @@ export async function runOk(cmd: string, args: readonly string[]): Promise<strin
   return r.stdout;
 }
 
-const LVM_CONFIG = 'global { activation = 0 } devices { obtain_device_list_from_udev = 0 }';
+export const LVM_CONFIG = 'global { activation = 0 } devices { obtain_device_list_from_udev = 0 }';
 
 const attached = new Set<string>();
 
@@ -100,4 +100,15 @@ export async function tempDir(prefix: string): Promise<string> {
 export async function pvckMetadata(disk: LoopDisk, extra: string[] = []): Promise<string> {
   const out = await disk.lvm('pvck', '--dump', 'metadata', ...extra, disk.dev);
   return out;
+}
+
+/**
+ * Store `text` as the committed metadata of every mda of the PV (our own write primitives),
+ * to put metadata the LVM tools here cannot make (raid1, mirror...) on a real PV.
+ */
+export async function storeMetadataText(io: import('../../../../flasher/disk-io.js').DiskIO, text: string): Promise<void> {
+  const { readPhysicalVolume } = await import('../../../../provisioning/lvm/read-pv.js');
+  const { writeMetadata } = await import('../../../../provisioning/lvm/write-metadata.js');
+  const pv = await readPhysicalVolume(io, 0, io.size, text.slice(0, text.indexOf(' ')));
+  await writeMetadata(io, pv, { text: Buffer.concat([Buffer.from(text, 'latin1'), Buffer.alloc(1)]), label: undefined });
 }

@@ -172,8 +172,10 @@ export class HttpSource extends Readable {
 
   private async request(first: boolean): Promise<void> {
     const headers: Record<string, string> = {};
-    const ranged = this.pos > 0 || this.end !== undefined;
-    if (ranged) headers.range = `bytes=${this.pos}-${this.end === undefined ? '' : this.end - 1}`;
+    // Ask for an explicit end only when the caller wants a window; otherwise "to the end".
+    const want = this.opts.end;
+    const ranged = this.pos > 0 || want !== undefined;
+    if (ranged) headers.range = `bytes=${this.pos}-${want === undefined ? '' : want - 1}`;
     if (!first && this.validator !== undefined) headers['if-range'] = this.validator;
     const { res, url } = await get(this.url, headers, this.ac.signal, this.timeoutMs);
     const status = res.statusCode ?? 0;
@@ -191,7 +193,7 @@ export class HttpSource extends Readable {
     }
     if (ranged && status === 200) {
       res.resume();
-      if (first && this.pos === 0 && this.end !== undefined) throw netError(`the server of ${describe(url)} does not support byte ranges (HTTP 200 to a Range request)`);
+      if (first && this.pos === 0 && want !== undefined) throw netError(`the server of ${describe(url)} does not support byte ranges (HTTP 200 to a Range request)`);
       throw netError(
         first
           ? `the server of ${describe(url)} ignored the Range request (HTTP 200): it cannot serve part of the file`

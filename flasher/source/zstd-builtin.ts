@@ -99,5 +99,12 @@ export function framedZstdDecoder(input: Readable, newDecoder: () => Duplex): Re
     }
   }
 
-  return Readable.from(output(), { objectMode: false, highWaterMark: 1 << 20 });
+  const out = Readable.from(output(), { objectMode: false, highWaterMark: 1 << 20 });
+  // The generator cannot run its cleanup while it waits on the feeder: tear down from outside too.
+  out.once('close', () => {
+    for (const d of queue) d.destroy();
+    current?.destroy();
+    input.destroy();
+  });
+  return out;
 }

@@ -14,6 +14,8 @@ export interface ConfigIssue {
   readonly path: readonly PathSegment[];
   /** Why, in words. */
   readonly message: string;
+  /** Which config in a batch ("device 3"); absent for a single config. */
+  readonly scope?: string | undefined;
 }
 
 /** `users[0].ssh_authorized_keys[1]`, `network.wifis.wlan0.access-points.home.password`. */
@@ -29,7 +31,8 @@ export function formatPath(path: readonly PathSegment[]): string {
 
 export function formatIssue(issue: ConfigIssue): string {
   const where = formatPath(issue.path);
-  return where === '' ? issue.message : `${where}: ${issue.message}`;
+  const text = where === '' ? issue.message : `${where}: ${issue.message}`;
+  return issue.scope === undefined ? text : `${issue.scope}: ${text}`;
 }
 
 function describeInput(v: unknown): string {

@@ -119,6 +119,8 @@ export function runHelper(o: HelperOptions): Promise<HelperExitCode> {
   let lastSeen = Date.now();
   let job: Promise<void> | undefined;
   let cancelled = false;
+  /** Set once the helper decided to stop for its own reason: the job's own ending must not override it. */
+  let abandoning = false;
   let resolveExit: (code: HelperExitCode) => void = () => undefined;
   const exited = new Promise<HelperExitCode>((r) => (resolveExit = r));
 
@@ -135,7 +137,8 @@ export function runHelper(o: HelperOptions): Promise<HelperExitCode> {
   };
 
   const abandon = async (why: string, code: HelperExitCode): Promise<void> => {
-    if (state === 'done') return;
+    if (state === 'done' || abandoning) return;
+    abandoning = true;
     log(why);
     ac.abort();
     if (job !== undefined) await Promise.race([job, new Promise((r) => setTimeout(r, grace).unref())]);
@@ -152,10 +155,12 @@ export function runHelper(o: HelperOptions): Promise<HelperExitCode> {
     const assessed = await assess(spec);
     const refusals: WireRefusal[] = assessed.flatMap((a) => a.refusals.map((r) => ({ target: a.target, ...r })));
     if (refusals.length > 0) {
+      if (abandoning) return;
       await send({ type: 'refused', refusals });
       finish(HELPER_EXIT.REFUSED);
       return;
     }
+    if (abandoning) return;
     const warnings = assessed.flatMap((a) => a.warnings.map((w) => ({ target: a.target, code: w.code, message: w.message })));
     await send({ type: 'accepted', targets: assessed.map((a) => a.target), warnings });
     for (const t of spec.targets) {
@@ -179,6 +184,7 @@ export function runHelper(o: HelperOptions): Promise<HelperExitCode> {
       },
       ac.signal,
     );
+    if (abandoning) return;
     await send({ type: 'result', summary: { ...summary, results: [...summary.results] } });
     if (cancelled || ac.signal.aborted) finish(HELPER_EXIT.CANCELLED);
     else finish(summary.results.every((r) => r.ok) ? HELPER_EXIT.OK : HELPER_EXIT.JOB_FAILED);
@@ -187,7 +193,7 @@ export function runHelper(o: HelperOptions): Promise<HelperExitCode> {
   const startJob = (spec: WriteJobSpec): void => {
     state = 'busy';
     job = runJob(spec).catch(async (e: unknown) => {
-      if (state === 'done') return;
+      if (state === 'done' || abandoning) return;
       if (isFlashError(e)) {
         await send({ type: 'error', error: e.toJSON() });
         finish(e.code === 'E_CANCELLED' ? HELPER_EXIT.CANCELLED : HELPER_EXIT.JOB_FAILED);

@@ -28,7 +28,7 @@ export function maskSecrets<T>(config: T): T {
   const out: Rec = {};
   for (const [k, v] of Object.entries(config)) {
     if (k === 'users' && Array.isArray(v)) {
-      out[k] = v.map((u) => {
+      out[k] = (v as unknown[]).map((u): unknown => {
         if (!isRec(u)) return u;
         const m = { ...u };
         if (typeof m.password === 'string') m.password = MASK;

@@ -83,7 +83,7 @@ function plainTarget(img: string, length: number): Target {
   return { img, offset: 0, length, dev: img, devOffset: 0, fsck: () => Promise.resolve(expectFsckClean(img)) };
 }
 
-async function mkfs(name: string, fatBits: 12 | 16 | 32, kib: number, extra: string[] = []): Promise<Target> {
+function mkfs(name: string, fatBits: 12 | 16 | 32, kib: number, extra: string[] = []): Target {
   const img = join(work, name);
   mustRun('mkfs.fat', ['-C', '-F', String(fatBits), '-n', '3OS-CONFIG', ...extra, img, String(kib)]);
   return plainTarget(img, kib * 1024);
@@ -268,22 +268,22 @@ async function scenario(t: Target, type: 'FAT12' | 'FAT16' | 'FAT32'): Promise<v
 
 describe('FAT writer against mkfs.fat, fsck.fat and mtools', () => {
   it('FAT12 (512-byte clusters)', async () => {
-    const t = await mkfs('fat12.img', 12, 1600, ['-s', '1']);
+    const t = mkfs('fat12.img', 12, 1600, ['-s', '1']);
     await scenario(t, 'FAT12');
   });
 
   it('FAT16 (2 KiB clusters)', async () => {
-    const t = await mkfs('fat16.img', 16, 20 * 1024, ['-s', '4']);
+    const t = mkfs('fat16.img', 16, 20 * 1024, ['-s', '4']);
     await scenario(t, 'FAT16');
   });
 
   it('FAT32 (512-byte clusters, root directory in a chain)', async () => {
-    const t = await mkfs('fat32.img', 32, 40 * 1024, ['-s', '1']);
+    const t = mkfs('fat32.img', 32, 40 * 1024, ['-s', '1']);
     await scenario(t, 'FAT32');
   });
 
   it('FAT16 with 4096-byte sectors', async () => {
-    const t = await mkfs('fat16-4k.img', 16, 64 * 1024, ['-S', '4096', '-s', '1']);
+    const t = mkfs('fat16-4k.img', 16, 64 * 1024, ['-S', '4096', '-s', '1']);
     await scenario(t, 'FAT16');
   });
 
@@ -323,7 +323,7 @@ describe('FAT writer against mkfs.fat, fsck.fat and mtools', () => {
   });
 
   it('a full FAT12 root directory is a clear E_FAT_FULL; subdirectories still work', async () => {
-    const t = await mkfs('root16.img', 12, 1024, ['-r', '16']);
+    const t = mkfs('root16.img', 12, 1024, ['-r', '16']);
     const written: string[] = [];
     await withVolume(t, async (v) => {
       await v.mkdir('sub');

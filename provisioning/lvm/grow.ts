@@ -126,7 +126,8 @@ export async function growVolumeGroup(disk: DiskIO, pvStart: number, pvLength: n
   });
   const allLvs = [...lvs, ...creates.map((c) => c.lv)];
   const lvChanged = allLvs.some((l) => lvExtents(l) !== l.extentsBefore);
-  const changed = resize !== undefined || lvChanged;
+  // Metadata areas that disagree (e.g. after a power cut mid-write) are rewritten, as LVM would.
+  const changed = resize !== undefined || lvChanged || pv.inconsistent;
 
   const rows: LvGrowRow[] = allLvs.map((l) => ({
     name: l.name,

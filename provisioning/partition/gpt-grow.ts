@@ -84,6 +84,13 @@ export async function planGptGrow(
       { target: path, phase: 'grow', offset: ss },
     );
   }
+  if (!t.primary.ok && loaded.backupUncertain) {
+    throw new FlashError(
+      'E_PARTITION_TABLE',
+      `${path}: the primary GPT is corrupt and the only backup found (LBA ${t.backup.lba}) may belong to an earlier image; refusing to rebuild from it`,
+      { target: path, phase: 'grow', offset: ss },
+    );
+  }
   const target: GptPartition = pickLastPartition(t.partitions, opts.which, path);
   const e = entryArrayLbas(h, ss);
   const newLast = n - 2 - e;

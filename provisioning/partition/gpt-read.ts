@@ -3,8 +3,9 @@
  * primary's AlternateLBA, both header CRCs and both entry-array CRCs (disk-formats.md §3).
  *
  * The result says which copy is healthy. When the primary is bad we still look for the backup,
- * first where the damaged primary says it is (if that field is readable), then at the last LBA
- * of the disk. A GPT written for another logical sector size is refused, never converted
+ * first where the damaged primary says it is (if that field is readable), then where the
+ * protective MBR says the image ended (a flashed image keeps its PMBR), then at the last LBA of
+ * the disk (flagged as uncertain when the PMBR disagrees: it may be an earlier image's backup). A GPT written for another logical sector size is refused, never converted
  * (3os image standard §1): its header sits at byte 512 on a 4096-byte disk, or at byte 4096 on
  * a 512-byte disk.
  */
@@ -24,6 +25,8 @@ export interface LoadedGpt {
   /** Sector 0 as read (sectorSize bytes). */
   readonly mbrSector: Buffer;
   readonly totalLbas: number;
+  /** The primary is bad and the backup was found only at the disk's end, not where the image ended. */
+  readonly backupUncertain: boolean;
 }
 
 interface CopyRead {
@@ -101,16 +104,25 @@ export async function loadGpt(disk: DiskIO): Promise<LoadedGpt> {
   await checkSectorSizeMismatch(disk);
 
   const mbrSector = await disk.read(0, ss);
+  const pmbr = parseMbrSector(mbrSector);
+  const prot = pmbr?.records.find((r) => r.type === PROTECTIVE_TYPE);
   const primary = await readCopy(disk, 1, totalLbas);
-  const candidates: number[] = [];
+  // Where the backup may be: where the primary says; where the image ended by the PMBR's size
+  // (a flashed image keeps its own PMBR); the end of the disk. A backup found only at the end of
+  // a disk whose PMBR says the image ended elsewhere may be left over from an earlier image.
   const hinted = primary.header?.alternateLba;
-  if (hinted !== undefined && hinted > 1 && hinted < totalLbas) candidates.push(hinted);
-  if (!primary.status.ok && !candidates.includes(totalLbas - 1)) candidates.push(totalLbas - 1);
+  const pmbrLast = prot !== undefined && prot.startLba === 1 && prot.sizeLba !== 0xffffffff ? prot.sizeLba : undefined;
+  const candidates: number[] = [];
+  for (const lba of [hinted, primary.status.ok ? undefined : pmbrLast, primary.status.ok ? undefined : totalLbas - 1]) {
+    if (lba !== undefined && lba > 1 && lba < totalLbas && !candidates.includes(lba)) candidates.push(lba);
+  }
   let backup: CopyRead = { status: { ok: false, lba: undefined, problem: 'no backup header location known' } };
   for (const lba of candidates) {
     backup = await readCopy(disk, lba, totalLbas);
     if (backup.status.ok) break;
   }
+  const backupUncertain =
+    !primary.status.ok && backup.status.ok && backup.status.lba !== hinted && pmbrLast !== undefined && backup.status.lba !== pmbrLast;
   const good = primary.status.ok ? primary : backup.status.ok ? backup : undefined;
   if (good?.header === undefined || good.array === undefined) {
     const pp = primary.status.ok ? 'ok' : primary.status.problem;
@@ -123,8 +135,9 @@ export async function loadGpt(disk: DiskIO): Promise<LoadedGpt> {
   if (!backup.status.ok) warnings.push(`backup GPT is bad (${backup.status.problem})`);
   if (primary.status.ok && backup.status.ok && primary.header && backup.header) warnings.push(...compareCopies(primary.header, backup.header));
   if (primary.status.ok && h.alternateLba !== totalLbas - 1) warnings.push(`backup GPT header is at LBA ${h.alternateLba}, not at the end of the disk (LBA ${totalLbas - 1})`);
-  const pmbr = parseMbrSector(mbrSector);
-  const prot = pmbr?.records.find((r) => r.type === PROTECTIVE_TYPE);
+  if (backupUncertain) {
+    warnings.push(`the backup GPT at LBA ${backup.status.lba} may be left over from an earlier image: the protective MBR says the image ended at LBA ${pmbrLast}`);
+  }
   if (prot === undefined) warnings.push('no protective MBR (0xEE record) in sector 0');
   else if (prot.sizeLba !== Math.min(totalLbas - 1, 0xffffffff)) warnings.push(`protective MBR covers ${prot.sizeLba} sectors, disk has ${totalLbas - 1} after LBA 0`);
 
@@ -154,5 +167,5 @@ export async function loadGpt(disk: DiskIO): Promise<LoadedGpt> {
     warnings,
     partitions,
   };
-  return { table, entryArray: good.array, mbrSector, totalLbas };
+  return { table, entryArray: good.array, mbrSector, totalLbas, backupUncertain };
 }

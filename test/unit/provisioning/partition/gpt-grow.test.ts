@@ -170,6 +170,35 @@ describe('growDataPartition (GPT)', () => {
     expect((await d.sector(1)).readUInt32LE(16)).toBe(0xb654911c); // same bytes as growing the intact table
   });
 
+  it('finds the backup through the PMBR size when the primary is wiped on a grown disk, and repairs from it', async () => {
+    const { d } = await grownDocDisk();
+    d.poke(512, Buffer.alloc(512));
+    const t = await readPartitionTable(d);
+    if (t.kind !== 'gpt') throw new Error('expected gpt');
+    expect(t.backup).toEqual({ ok: true, lba: 131071 });
+    const r = await growDataPartition(d, { partition: 'last', repair: true });
+    expect(r.repaired).toBe('primary');
+    expect((await d.sector(1)).readUInt32LE(16)).toBe(0xb654911c);
+  });
+
+  it('will not rebuild the primary from a backup that may belong to an earlier image', async () => {
+    // an earlier, bigger image left its backup at the end of the card; the new image's backup is gone too
+    const old = new MemDisk(128 * MiB);
+    writeGpt(old, { ...DOC_VECTOR, lbas: 262144, diskGuid: '99999999-2222-3333-4444-555555555555' });
+    const { d } = await grownDocDisk();
+    d.poke(262143 * 512, await old.sector(262143));
+    d.poke(262111 * 512, await old.read(262111 * 512, 16384));
+    d.poke(512, Buffer.alloc(512)); // primary wiped
+    d.poke(131071 * 512, Buffer.alloc(512)); // the new image's backup lost as well
+    const t = await readPartitionTable(d);
+    if (t.kind !== 'gpt') throw new Error('expected gpt');
+    expect(t.backup).toEqual({ ok: true, lba: 262143 });
+    expect(t.warnings.join('\n')).toMatch(/may be left over from an earlier image/);
+    const e = await rejection(growDataPartition(d, { partition: 'last', repair: true }));
+    expect(e.message).toMatch(/may belong to an earlier image/);
+    expect(d.ops).toEqual([]);
+  });
+
   it('rebuilds a missing backup from a good primary (what sgdisk -e does)', async () => {
     const { d } = await grownDocDisk();
     d.poke(131071 * 512, Buffer.alloc(512));

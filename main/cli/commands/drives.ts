@@ -23,7 +23,8 @@ expose their eMMC as a drive.
 
 /** JSON with every field present: undefined becomes null. */
 export function entryJson(e: DriveEntry): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(e, (_k, v: unknown) => (v === undefined ? null : v))) as Record<string, unknown>;
+  const full = e.kind === 'usbboot' ? e : { backingFile: undefined, freeBytes: undefined, exists: undefined, threeOs: undefined, ...e };
+  return JSON.parse(JSON.stringify(full, (_k, v: unknown) => (v === undefined ? null : v))) as Record<string, unknown>;
 }
 
 export function driveFlags(d: Drive): string {

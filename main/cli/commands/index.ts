@@ -1,4 +1,5 @@
 /** The CLI's verbs, in the order --help lists them. */
 import type { Command } from '../io.js';
+import { writeCommand } from './write.js';
 
-export const commands: readonly Command[] = [];
+export const commands: readonly Command[] = [writeCommand];

@@ -1,0 +1,42 @@
+/** Benchmark helpers: timing real commands, loop devices, peak RSS of a child. */
+import { spawn } from 'node:child_process';
+
+export interface Timed {
+  readonly seconds: number;
+  readonly maxRssKiB: number | undefined;
+  readonly code: number;
+  readonly stderr: string;
+}
+
+/** Run a shell pipeline or a command and time it; RSS comes from GNU time when present. */
+export function timed(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Timed> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const m = /MAXRSS=(\d+)/.exec(stderr);
+      resolve({ seconds: (performance.now() - t0) / 1000, maxRssKiB: m?.[1] !== undefined ? Number(m[1]) : undefined, code: code ?? -1, stderr });
+    });
+  });
+}
+
+export function sh(script: string): Promise<Timed> {
+  return timed('bash', ['-c', `set -o pipefail; ${script}`]);
+}
+
+export async function shOut(script: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`${script} failed with ${code}`))));
+  });
+}
+
+export function row(cells: readonly (string | number)[]): string {
+  return `| ${cells.map(String).join(' | ')} |`;
+}

@@ -1,0 +1,347 @@
+/**
+ * One write job: a source image streamed once, fanned out to N targets, verified, and only then
+ * given its partition table.
+ *
+ * Order per target: zero the first and last MiB (so an interrupted write never leaves an old or
+ * half-new partition table that boots) -> write everything but the first MiB -> flush -> read back
+ * and compare -> write the first MiB (the partition table) -> flush -> read it back. Checksums
+ * (--sha256, bmap ranges) are judged when the stream ends, before any first MiB is written.
+ * A target that fails stops alone, says where and why, and has its first MiB zeroed.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { FlashError, isFlashError } from '../errors.js';
+import { SpeedMeter, type JobEvent, type ProgressPhase } from '../progress.js';
+import { openImage, type OpenedImage } from '../source/open-image.js';
+import { findBmap, parseBmap } from '../source/bmap.js';
+import { RangeCursor, bmapByteRanges, type ByteRange, type BmapLike } from './bmap-ranges.js';
+import { ChunkPool, type Chunk } from './chunk-pool.js';
+import type { JobSummary, TargetResult, WriteJobSpec } from './job-types.js';
+import { WriteTarget } from './target.js';
+import { TargetWriter } from './target-writer.js';
+import { verifyTarget } from './verify.js';
+import { WrittenMap, xxh } from './written-map.js';
+
+/** The partition table region, written last. */
+export const HEAD_BYTES = 1024 * 1024;
+const POOL_CHUNKS = 16;
+const WRITE_DEPTH = 4;
+const VERIFY_DEPTH = 2;
+/** Probe direct I/O across a page boundary: the kernel splits buffers at pages. */
+const PROBE_BYTES = 8192;
+
+export interface RunOptions {
+  readonly signal?: AbortSignal | undefined;
+  /** Test hook: called per target after the flush and before verification. */
+  readonly beforeVerify?: ((target: string) => Promise<void>) | undefined;
+}
+
+interface Slot {
+  readonly path: string;
+  target?: WriteTarget;
+  writer?: TargetWriter;
+  error?: FlashError;
+  phase: ProgressPhase;
+  verified: boolean;
+  readonly started: number;
+  meter: SpeedMeter;
+  meterPhase: ProgressPhase;
+  doneBytes: number;
+}
+
+function asFlash(e: unknown, target?: string): FlashError {
+  if (isFlashError(e)) return e.withContext({ target });
+  return new FlashError('E_WRITE_IO', e instanceof Error ? e.message : String(e), { target, cause: e });
+}
+
+export async function runWriteJob(spec: WriteJobSpec, onEvent: (e: JobEvent) => void, opts: RunOptions = {}): Promise<JobSummary> {
+  const h = await xxh();
+  const image = await openImage(spec.image, { signal: opts.signal, onInfo: (message) => onEvent({ kind: 'info', message }) });
+  try {
+    return await runWithImage(spec, image, onEvent, opts, (b) => h.h64Raw(b));
+  } finally {
+    await image.close();
+  }
+}
+
+async function loadBmap(spec: WriteJobSpec, image: OpenedImage): Promise<BmapLike | undefined> {
+  const path = spec.bmap ?? (image.localPath !== undefined ? await findBmap(image.localPath) : undefined);
+  if (path === undefined) return undefined;
+  let text: Buffer;
+  try {
+    text = await readFile(path);
+  } catch {
+    throw new FlashError('E_BMAP', `cannot read the bmap file ${path}`, { phase: 'source' });
+  }
+  const b = parseBmap(text);
+  if (image.size !== undefined && image.size !== b.imageSize) {
+    throw new FlashError('E_BMAP', `the bmap ${path} does not belong to this image: it describes ${b.imageSize} bytes, the image has ${image.size}`, {
+      phase: 'source',
+    });
+  }
+  return b;
+}
+
+async function runWithImage(
+  spec: WriteJobSpec,
+  image: OpenedImage,
+  onEvent: (e: JobEvent) => void,
+  opts: RunOptions,
+  h64: (b: Uint8Array) => bigint,
+): Promise<JobSummary> {
+  const bmap = await loadBmap(spec, image);
+  const size = bmap?.imageSize ?? image.size;
+  const ranges: ByteRange[] | undefined = bmap === undefined ? undefined : bmapByteRanges(bmap);
+  const toWrite = ranges === undefined ? size : ranges.reduce((n, r) => n + (r.end - r.start), 0);
+  const verify = spec.verify !== false;
+  if (bmap !== undefined) onEvent({ kind: 'info', message: `bmap: ${toWrite ?? 0} of ${size ?? 0} bytes mapped` });
+
+  const pool = new ChunkPool(POOL_CHUNKS);
+  const slots: Slot[] = spec.targets.map((path) => ({ path, phase: 'write', verified: false, started: performance.now(), meter: new SpeedMeter(), meterPhase: 'write', doneBytes: 0 }));
+
+  // Open every target; a target that cannot be used fails alone.
+  await Promise.all(
+    slots.map(async (s) => {
+      try {
+        const t = await WriteTarget.open(s.path, size, image.localPath);
+        s.target = t;
+        if (t.capacity !== undefined && size !== undefined && t.capacity < size) {
+          const short = size - t.capacity;
+          throw new FlashError('E_TOO_SMALL', `${s.path} is too small: the image is ${size} bytes, the drive ${t.capacity} (${(short / 2 ** 20).toFixed(1)} MiB short)`, {
+            target: s.path,
+            phase: 'open',
+          });
+        }
+      } catch (e) {
+        s.error = asFlash(e, s.path);
+      }
+    }),
+  );
+
+  const live = (): Slot[] => slots.filter((s) => s.error === undefined && s.writer?.failed !== true);
+  const probe = live()
+    .map((s) => s.target)
+    .filter((t): t is WriteTarget => t?.probeHandle !== undefined)
+    .sort((a, b) => (a.kind === b.kind ? b.sectorSize - a.sectorSize : a.kind === 'block' ? -1 : 1))[0];
+  const aligned = probe?.probeHandle !== undefined ? await pool.probeAlignment(probe.probeHandle, Math.max(PROBE_BYTES, probe.sectorSize), probe.kind === 'file') : false;
+  for (const s of live()) {
+    const t = s.target;
+    if (t === undefined) continue;
+    if (!aligned) t.disableDirect();
+    s.writer = new TargetWriter(t, pool, WRITE_DEPTH, t.kind === 'file');
+  }
+  await Promise.all(live().map((s) => wipeEnds(s, size)));
+
+  const ticker = setInterval(() => emitProgress(slots, onEvent, toWrite), 250);
+  const map = new WrittenMap(h64);
+  const head = Buffer.alloc(HEAD_BYTES);
+  let headLen = 0;
+  let sourceError: FlashError | undefined;
+  let imageSha: string | undefined;
+  try {
+    const r = await streamImage(image, pool, size, ranges, bmap?.checksumType, opts.signal, (chunk, len, pieces) => {
+      const data = chunk.data.subarray(0, len);
+      if (chunk.offset < HEAD_BYTES) {
+        const n = Math.min(len, HEAD_BYTES - chunk.offset);
+        data.copy(head, chunk.offset, 0, n);
+        headLen = Math.max(headLen, chunk.offset + n);
+      }
+      const body = clipHead(pieces);
+      // Hold the chunk while handing it out: a writer with nothing to write releases it at once.
+      chunk.refs += 1;
+      for (const p of body) map.add(p.start, chunk.data.subarray(p.start - chunk.offset, p.end - chunk.offset));
+      for (const s of live()) {
+        const t = s.target;
+        if (t?.capacity !== undefined && chunk.offset + len > t.capacity) {
+          s.writer?.fail(new FlashError('E_TOO_SMALL', `${s.path} is too small: the image is larger than ${t.capacity} bytes`, { target: s.path, phase: 'write', offset: t.capacity }));
+          continue;
+        }
+        s.writer?.submit(chunk, body);
+      }
+      pool.unref(chunk);
+      if (live().length === 0) throw new FlashError('E_CANCELLED', 'every target failed', { phase: 'write' });
+    });
+    imageSha = r.sha256;
+    if (spec.sha256 !== undefined) {
+      const want = spec.sha256.toLowerCase();
+      const raw = image.rawSha256();
+      if (want !== imageSha && want !== raw) {
+        throw new FlashError('E_CHECKSUM', `checksum mismatch: expected ${want}, the image is ${imageSha}${raw !== undefined && raw !== imageSha ? ` (download ${raw})` : ''}`, { phase: 'verify' });
+      }
+    }
+  } catch (e) {
+    sourceError = asFlash(e);
+  }
+
+  await Promise.all(slots.map((s) => s.writer?.idle() ?? Promise.resolve()));
+  const results = await Promise.all(
+    slots.map((s) => finishTarget(s, sourceError, verify, map, pool, head.subarray(0, headLen), h64, opts, onEvent)),
+  );
+  clearInterval(ticker);
+  return { image: spec.image, format: image.format, imageSize: size ?? 0, sha256: imageSha, results };
+}
+
+/** Pieces of a chunk that lie past the held-back first MiB. */
+function clipHead(pieces: readonly ByteRange[]): ByteRange[] {
+  const out: ByteRange[] = [];
+  for (const p of pieces) {
+    if (p.end <= HEAD_BYTES) continue;
+    out.push({ start: Math.max(p.start, HEAD_BYTES), end: p.end });
+  }
+  return out;
+}
+
+/** Zero the first MiB and the last MiB past the image on a block device, before anything else. */
+async function wipeEnds(s: Slot, size: number | undefined): Promise<void> {
+  const t = s.target;
+  if (t === undefined || t.kind !== 'block' || t.capacity === undefined) return;
+  try {
+    const zeros = Buffer.alloc(Math.min(HEAD_BYTES, t.capacity));
+    await t.writeAt(zeros, 0, false);
+    const tailStart = Math.max(t.capacity - HEAD_BYTES, size ?? 0, HEAD_BYTES);
+    if (tailStart < t.capacity) await t.writeAt(zeros.subarray(0, t.capacity - tailStart), tailStart, false);
+    await t.flush();
+  } catch (e) {
+    s.writer?.fail(e, 0);
+  }
+}
+
+interface StreamResult {
+  readonly sha256: string;
+  readonly bytes: number;
+}
+
+async function streamImage(
+  image: OpenedImage,
+  pool: ChunkPool,
+  size: number | undefined,
+  ranges: readonly ByteRange[] | undefined,
+  checksumType: string | undefined,
+  signal: AbortSignal | undefined,
+  dispatch: (chunk: Chunk, len: number, pieces: readonly ByteRange[]) => void,
+): Promise<StreamResult> {
+  const sha = createHash('sha256');
+  const cursor = ranges === undefined ? undefined : new RangeCursor(ranges, checksumType);
+  let total = 0;
+  let chunk = await pool.acquire();
+  chunk.offset = 0;
+  let fill = 0;
+  const flushChunk = (): void => {
+    const data = chunk.data.subarray(0, fill);
+    sha.update(data);
+    const pieces = cursor === undefined ? [{ start: chunk.offset, end: chunk.offset + fill }] : cursor.take(chunk.offset, data);
+    dispatch(chunk, fill, pieces);
+  };
+  for await (const part of image.stream as AsyncIterable<Buffer>) {
+    if (signal?.aborted === true) throw new FlashError('E_CANCELLED', 'cancelled', { phase: 'write' });
+    let pos = 0;
+    while (pos < part.length) {
+      const n = Math.min(part.length - pos, pool.chunkSize - fill);
+      part.copy(chunk.data, fill, pos, pos + n);
+      fill += n;
+      pos += n;
+      total += n;
+      if (fill === pool.chunkSize) {
+        flushChunk();
+        chunk = await pool.acquire();
+        chunk.offset = total;
+        fill = 0;
+      }
+    }
+  }
+  if (fill > 0) flushChunk();
+  else pool.release(chunk);
+  cursor?.finish();
+  if (size !== undefined && total !== size) {
+    if (total < size) throw new FlashError('E_TRUNCATED', `the image ended after ${total} of ${size} bytes (truncated?)`, { phase: 'decompress', offset: total });
+    throw new FlashError(ranges !== undefined ? 'E_BMAP' : 'E_FORMAT_CORRUPT', `the image has ${total} bytes, more than the ${size} announced`, { phase: 'decompress', offset: size });
+  }
+  return { sha256: sha.digest('hex'), bytes: total };
+}
+
+async function finishTarget(
+  s: Slot,
+  sourceError: FlashError | undefined,
+  verify: boolean,
+  map: WrittenMap,
+  pool: ChunkPool,
+  head: Buffer,
+  h64: (b: Uint8Array) => bigint,
+  opts: RunOptions,
+  onEvent: (e: JobEvent) => void,
+): Promise<TargetResult> {
+  const t = s.target;
+  let error = s.error ?? s.writer?.error ?? sourceError?.withContext({ target: s.path });
+  if (t !== undefined && error === undefined) {
+    try {
+      s.phase = 'write';
+      await t.flush();
+      await opts.beforeVerify?.(s.path);
+      if (verify) {
+        s.phase = 'verify';
+        s.doneBytes = 0;
+        await verifyTarget(t, map, pool, { depth: VERIFY_DEPTH, h64, onBytes: (b) => (s.doneBytes = b) });
+      }
+      s.phase = 'finalize';
+      await writeHead(t, pool, head, verify);
+      s.verified = verify;
+      await t.commit();
+    } catch (e) {
+      error = asFlash(e, s.path).withContext({ phase: s.phase });
+    }
+  }
+  if (t !== undefined) {
+    if (error !== undefined) await t.abort(HEAD_BYTES);
+    await t.close();
+  }
+  const result: TargetResult = {
+    target: s.path,
+    ok: error === undefined,
+    bytesWritten: s.writer?.bytesWritten ?? 0,
+    verified: s.verified,
+    seconds: (performance.now() - s.started) / 1000,
+    error: error?.toJSON(),
+  };
+  onEvent({ kind: 'done', ...result });
+  return result;
+}
+
+/** Write the held-back first MiB through an aligned buffer, flush, and read it back from the device. */
+async function writeHead(t: WriteTarget, pool: ChunkPool, head: Buffer, verify: boolean): Promise<void> {
+  const chunk = await pool.acquire();
+  try {
+    const out = chunk.data.subarray(0, head.length);
+    head.copy(out);
+    await t.writeAt(out, 0, true);
+    await t.flush();
+    if (!verify) return;
+    const back = chunk.data.subarray(HEAD_BYTES, HEAD_BYTES + head.length);
+    await t.readAt(back, 0, true);
+    const bad = firstDifference(head, back);
+    if (bad !== undefined) {
+      throw new FlashError('E_VERIFY_MISMATCH', `${t.path}: verification failed at byte ${bad} (partition table area)`, { target: t.path, phase: 'verify', offset: bad });
+    }
+  } finally {
+    pool.release(chunk);
+  }
+}
+
+function firstDifference(a: Buffer, b: Buffer): number | undefined {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  return a.length === b.length ? undefined : n;
+}
+
+function emitProgress(slots: readonly Slot[], onEvent: (e: JobEvent) => void, toWrite: number | undefined): void {
+  for (const s of slots) {
+    if (s.error !== undefined || s.writer === undefined || s.writer.failed) continue;
+    const bytes = s.phase === 'write' ? s.writer.bytesWritten : s.doneBytes;
+    const total = s.phase === 'write' || s.phase === 'verify' ? toWrite : undefined;
+    if (s.meterPhase !== s.phase) {
+      s.meter = new SpeedMeter();
+      s.meterPhase = s.phase;
+    }
+    const speed = s.meter.update(bytes);
+    onEvent({ kind: 'progress', target: s.path, phase: s.phase, bytes, total, speed, eta: s.meter.eta(bytes, total) });
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * `3os-flash write IMAGE --to TARGET [--to TARGET ...]`: the headless form of the app's flash flow.
+ * Exit codes: 0 when every target succeeded; with one target (or when every target failed the
+ * same way) the error's own code (see README); otherwise 100 + the number of failed targets.
+ */
+import { parseArgs } from 'node:util';
+import { FlashError } from '../../../flasher/errors.js';
+import { runWriteJob } from '../../../flasher/write/job.js';
+import type { JobSummary } from '../../../flasher/write/job-types.js';
+import { confirm } from '../confirm.js';
+import { usageError, type CliIO, type Command } from '../io.js';
+import { ProgressView } from '../progress-view.js';
+
+const usage = `Usage: 3os-flash write IMAGE --to TARGET [--to TARGET ...] [options]
+
+Write IMAGE (a file or http(s) URL; raw, gz, xz, zst, bz2 or zip) to one or more drives,
+loop devices or image files at once, then verify what was written.
+
+Options:
+  --to TARGET        a drive (/dev/sdX, /dev/mmcblkN, /dev/loopN) or an image file; repeat for more
+  --bmap FILE        write sparsely using this bmap (default: IMAGE.bmap beside the image if present)
+  --sha256 HEX       expected SHA-256 of the decoded image or of the downloaded file
+  --no-verify        do not read back and compare after writing
+  --json             JSON lines on stdout (progress, results) instead of a progress bar
+  --yes              do not ask for confirmation on a terminal
+  --allow-system-drive  allow a drive flagged as a system drive (asks for a typed confirmation)`;
+
+export function exitCodeFor(summary: JobSummary): number {
+  const failed = summary.results.filter((r) => !r.ok);
+  if (failed.length === 0) return 0;
+  const codes = new Set(failed.map((r) => r.error?.code ?? 'E_WRITE_IO'));
+  const first = failed[0]?.error;
+  if ((summary.results.length === 1 || (failed.length === summary.results.length && codes.size === 1)) && first !== undefined) {
+    return new FlashError(first.code, first.message).exitCode;
+  }
+  return 100 + Math.min(failed.length, 155);
+}
+
+async function run(args: string[], io: CliIO): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        to: { type: 'string', multiple: true },
+        bmap: { type: 'string' },
+        sha256: { type: 'string' },
+        'no-verify': { type: 'boolean' },
+        json: { type: 'boolean' },
+        yes: { type: 'boolean', short: 'y' },
+        'allow-system-drive': { type: 'boolean' },
+      },
+    });
+  } catch (e) {
+    throw usageError(e instanceof Error ? e.message : String(e));
+  }
+  const { values, positionals } = parsed;
+  const image = positionals[0];
+  if (image === undefined || positionals.length > 1) throw usageError('write takes exactly one IMAGE (see 3os-flash write --help)');
+  const targets = values.to ?? [];
+  if (targets.length === 0) throw usageError('write needs at least one --to TARGET');
+  if (new Set(targets).size !== targets.length) throw usageError('the same --to target is given twice');
+  if (values.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(values.sha256)) throw usageError('--sha256 takes 64 hex digits');
+  const json = values.json === true;
+
+  if (values.yes !== true && io.stdin.isTTY === true && !json) {
+    const ok = await confirm(io, `This erases everything on: ${targets.join(', ')}.`);
+    if (!ok) {
+      io.err.write('Nothing was written.\n');
+      return ERROR_CANCELLED;
+    }
+  }
+
+  const view = new ProgressView(io, json);
+  const summary = await runWriteJob(
+    { image, targets, bmap: values.bmap, sha256: values.sha256, verify: values['no-verify'] !== true, allowSystemDrive: values['allow-system-drive'] },
+    (e) => view.onEvent(e),
+  );
+  if (json) io.out.write(`${JSON.stringify({ kind: 'summary', ...summary })}\n`);
+  else {
+    const ok = summary.results.filter((r) => r.ok).length;
+    io.err.write(`${ok} of ${summary.results.length} target(s) written${summary.sha256 !== undefined ? `; image sha256 ${summary.sha256}` : ''}\n`);
+  }
+  return exitCodeFor(summary);
+}
+
+const ERROR_CANCELLED = new FlashError('E_CANCELLED', '').exitCode;
+
+export const writeCommand: Command = { name: 'write', summary: 'write an image to one or more drives or files, verified', usage, run };

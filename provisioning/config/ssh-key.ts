@@ -104,8 +104,8 @@ const fail = (reason: string): SshKeyResult => ({ ok: false, reason });
 export function parseSshPublicKey(input: string): SshKeyResult {
   const line = input.trim();
   if (line === '') return fail('empty key');
-  if (/[\r\n]/.test(line)) return fail('one key per entry (the text contains a line break)');
   if (line.includes('PRIVATE KEY')) return fail('this is a PRIVATE key: give the public key (the .pub file) instead');
+  if (/[\r\n]/.test(line)) return fail('one key per entry (the text contains a line break)');
   if (line.startsWith('---- BEGIN SSH2')) return fail('RFC 4716 (SSH2) format: convert it with `ssh-keygen -i -f FILE`');
 
   let options: string | undefined;

@@ -5,7 +5,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import { isFlashError } from '../errors.js';
-import { decodeDev, describeTarget } from './list.js';
+import { decodeDev, describeTarget, listDrives } from './list.js';
 import { checkTarget, type Refusal, type TargetContext, type Warning } from './safety.js';
 import { disksUnderDevno } from './system-disks.js';
 import { readBlockTree } from './sysfs.js';
@@ -29,7 +29,7 @@ export interface TargetAssessment {
 }
 
 /** Where the source image lives: its real path and (Linux) the whole disks under it. */
-export async function sourceFacts(imagePath: string | undefined, opts: ListOptions = {}): Promise<Pick<TargetContext, 'sourcePath' | 'sourceDisks'>> {
+export async function sourceFacts(imagePath: string | undefined, opts: ListOptions = {}): Promise<Pick<TargetContext, 'sourcePath' | 'sourceDisks' | 'sourceMount'>> {
   if (imagePath === undefined || /^[a-z][a-z0-9+.-]*:\/\//i.test(imagePath)) return {};
   let real: string;
   let st;
@@ -39,7 +39,16 @@ export async function sourceFacts(imagePath: string | undefined, opts: ListOptio
   } catch {
     return {}; // the source reader reports a missing source; nothing here can hold it
   }
-  if (process.platform !== 'linux' && opts.root === undefined) return { sourcePath: real };
+  if (process.platform !== 'linux' && opts.root === undefined) {
+    // No sysfs: the source sits on the drive whose mount point is the longest prefix of its path.
+    const points = (await listDrives(opts)).flatMap((d) => d.mountpoints.map((m) => m.path));
+    const sep = process.platform === 'win32' ? '\\' : '/';
+    const lower = (p: string): string => (process.platform === 'win32' ? p.toLowerCase() : p);
+    const holding = points
+      .filter((p) => lower(real) === lower(p) || lower(real).startsWith(lower(p.endsWith(sep) ? p : p + sep)))
+      .sort((a, b) => b.length - a.length)[0];
+    return { sourcePath: real, sourceMount: holding };
+  }
   const tree = await readBlockTree(opts.root ?? '/');
   const devDir = opts.devDir ?? '/dev';
   const devs = [decodeDev(st.dev)];

@@ -36,10 +36,8 @@ export interface TargetContext {
   readonly sourceDisks?: readonly string[] | undefined;
   /** Real path of the source image, when it is a local file. */
   readonly sourcePath?: string | undefined;
-}
-
-function within(path: string, mountpoint: string): boolean {
-  return mountpoint === '/' || path === mountpoint || path.startsWith(`${mountpoint}/`);
+  /** Where sourceDisks cannot be known (macOS/Windows): the mount point holding the source. */
+  readonly sourceMount?: string | undefined;
 }
 
 /** Whether the drive holds the source image (same file, loop over it, or the disk under it). */
@@ -49,7 +47,7 @@ export function holdsSource(drive: Drive, ctx: TargetContext): boolean {
   if (src === undefined) return false;
   if (drive.kind === 'file') return drive.id === src || drive.device === src;
   if (drive.backingFile !== undefined && drive.backingFile === src) return true;
-  return drive.mountpoints.some((m) => within(src, m.path));
+  return ctx.sourceMount !== undefined && drive.mountpoints.some((m) => m.path === ctx.sourceMount);
 }
 
 /** How many bytes the drive can take (a file target: its size plus the free space beside it). */

@@ -1,0 +1,174 @@
+// Drive listing, safety checks, unmount and hot-plug on this machine's real sysfs, with loop devices.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { listDriveEntries } from '../../flasher/drives/list.js';
+import { assessTargets } from '../../flasher/drives/assess.js';
+import { prepareTarget } from '../../flasher/drives/prepare.js';
+import { watchDrives, type DriveEvent } from '../../flasher/drives/watcher.js';
+import { drivesCommand } from '../../main/cli/commands/drives.js';
+
+const sh = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8' }).trim();
+let dir: string;
+const loops: string[] = [];
+const mounts: string[] = [];
+
+async function attach(name: string, bytes: number, extra: string[] = []): Promise<string> {
+  const f = join(dir, name);
+  await fsp.writeFile(f, Buffer.alloc(0));
+  await fsp.truncate(f, bytes);
+  const dev = sh('losetup', ['-f', '--show', ...extra, f]);
+  loops.push(dev);
+  return dev;
+}
+
+function detach(dev: string): void {
+  sh('losetup', ['-d', dev]);
+  loops.splice(loops.indexOf(dev), 1);
+}
+
+/** The whole disk behind `/`, found with util-linux (independent of our code). */
+function rootDisk(): string {
+  const src = sh('findmnt', ['-n', '-o', 'SOURCE', '/']);
+  const pk = sh('lsblk', ['-n', '-d', '-o', 'PKNAME', src]);
+  return pk === '' ? src : `/dev/${pk}`;
+}
+
+beforeAll(async () => {
+  dir = await fsp.mkdtemp(join(tmpdir(), '3os-drives-'));
+});
+afterAll(async () => {
+  for (const m of mounts.splice(0)) execFileSync('umount', [m], { stdio: 'ignore' });
+  for (const l of loops.splice(0)) execFileSync('losetup', ['-d', l], { stdio: 'ignore' });
+  await fsp.rm(dir, { recursive: true, force: true });
+});
+
+describe('listing on this machine', () => {
+  it('shows attached loop devices (with includeLoop) and marks the disk backing / as system', async () => {
+    const loop = await attach('list.img', 8 << 20);
+    try {
+      const { drives } = await listDriveEntries({ includeLoop: true });
+      const l = drives.find((d) => d.device === loop);
+      expect(l).toMatchObject({ kind: 'loop', bus: 'loop', size: 8 << 20, backingFile: join(dir, 'list.img'), system: false });
+      const root = drives.find((d) => d.device === rootDisk());
+      expect(root?.system).toBe(true);
+      expect(root?.systemReasons.join()).toContain('/');
+      expect(drives.filter((d) => d.system).map((d) => d.device)).toEqual([rootDisk()]);
+      const without = await listDriveEntries({});
+      expect(without.drives.some((d) => d.kind === 'loop')).toBe(false);
+    } finally {
+      detach(loop);
+    }
+  });
+
+  it('lists every non-empty disk that lsblk lists', async () => {
+    const lsblk = JSON.parse(sh('lsblk', ['-J', '-b', '-d', '-o', 'PATH,SIZE,TYPE'])) as { blockdevices: { path: string; size: number; type: string }[] };
+    const expected = lsblk.blockdevices.filter((d) => d.type === 'disk' && d.size > 0 && !d.path.includes('zram')).map((d) => d.path).sort();
+    const { drives } = await listDriveEntries({});
+    expect(drives.map((d) => d.device).sort()).toEqual(expected);
+    for (const d of drives) expect(d.size).toBe(lsblk.blockdevices.find((b) => b.path === d.device)?.size);
+  });
+
+  it('CLI: drives --json --include-loop prints every field; table marks system', async () => {
+    const loop = await attach('cli.img', 4 << 20);
+    try {
+      const out = new PassThrough();
+      let text = '';
+      out.on('data', (d: Buffer) => (text += d.toString()));
+      const io = { out, err: new PassThrough(), stdin: new PassThrough(), env: {} };
+      expect(await drivesCommand.run(['--json', '--include-loop'], io)).toBe(0);
+      const doc = JSON.parse(text) as { drives: Record<string, unknown>[]; usbBoot: unknown[] };
+      const l = doc.drives.find((d) => d.device === loop);
+      expect(l).toMatchObject({ backingFile: join(dir, 'cli.img'), model: null, partitionTable: null, threeOs: null });
+      text = '';
+      expect(await drivesCommand.run([], io)).toBe(0);
+      const rootLine = text.split('\n').find((line) => line.startsWith(`${rootDisk()} `));
+      expect(rootLine).toMatch(/\bsystem\b/);
+      expect(text).not.toContain(loop);
+      await expect(drivesCommand.run(['--bogus'], io)).rejects.toMatchObject({ code: 'E_USAGE' });
+    } finally {
+      detach(loop);
+    }
+  });
+});
+
+describe('safety checks with real facts', () => {
+  it('refuses the system disk, a disk holding the source, a read-only and a too-small target', async () => {
+    const big = await attach('fs.img', 32 << 20);
+    execFileSync('mkfs.ext4', ['-q', big]);
+    const mnt = join(dir, 'mnt');
+    await fsp.mkdir(mnt);
+    execFileSync('mount', [big, mnt]);
+    mounts.push(mnt);
+    const image = join(mnt, 'source.img');
+    await fsp.writeFile(image, Buffer.alloc(6 << 20, 1));
+    const small = await attach('small.img', 4 << 20);
+    const ro = await attach('ro.img', 16 << 20, ['-r']);
+    const fine = await attach('fine.img', 16 << 20);
+    const out = join(dir, 'out.img');
+    const res = await assessTargets([rootDisk(), big, small, ro, fine, out, join(dir, 'nope', 'x.img')], { imagePath: image, imageSize: 6 << 20 });
+    const codes = res.map((r) => r.refusals.map((x) => x.code));
+    expect(codes).toEqual([['E_TARGET_SYSTEM'], ['E_TARGET_HOLDS_SOURCE'], ['E_TOO_SMALL'], ['E_TARGET_READONLY'], [], [], ['E_TARGET_INVALID']]);
+    expect(res[2]?.refusals[0]?.shortfall).toBe(2 << 20);
+    expect(res[2]?.refusals[0]?.message).toContain('short by 2097152 bytes (2.00 MiB)');
+    expect(res[1]?.warnings.map((w) => w.code)).toContain('W_MOUNTED');
+    const allowed = await assessTargets([rootDisk()], { allowSystemDrive: true });
+    expect(allowed[0]?.refusals).toEqual([]);
+  });
+
+  it('refuses a loop device over the source file itself', async () => {
+    const loop = await attach('self.img', 8 << 20);
+    const res = await assessTargets([loop], { imagePath: join(dir, 'self.img') });
+    expect(res[0]?.refusals.map((r) => r.code)).toEqual(['E_TARGET_HOLDS_SOURCE']);
+  });
+
+  it('prepareTarget unmounts the target (checked with findmnt)', async () => {
+    const loop = await attach('mounted.img', 16 << 20);
+    execFileSync('mkfs.ext4', ['-q', loop]);
+    const mnt = join(dir, 'mnt2');
+    await fsp.mkdir(mnt);
+    execFileSync('mount', [loop, mnt]);
+    mounts.push(mnt);
+    expect(sh('findmnt', ['-n', '-o', 'SOURCE', mnt])).toBe(loop);
+    const r = await prepareTarget(loop);
+    expect(r.unmounted).toEqual([mnt]);
+    mounts.splice(mounts.indexOf(mnt), 1);
+    expect(() => sh('findmnt', ['-n', mnt])).toThrow();
+    await expect(prepareTarget(rootDisk())).rejects.toMatchObject({ code: 'E_TARGET_SYSTEM' });
+  });
+});
+
+describe('hot-plug watcher', () => {
+  it('sees a loop device attached and detached within 2 s each', async () => {
+    const events: { e: DriveEvent; t: number }[] = [];
+    const w = watchDrives((e) => events.push({ e, t: Date.now() }), { includeLoop: true });
+    let loop: string | undefined;
+    try {
+      await w.ready;
+      const file = join(dir, 'hot.img');
+      await fsp.writeFile(file, Buffer.alloc(0));
+      await fsp.truncate(file, 8 << 20);
+      const t0 = Date.now();
+      loop = sh('losetup', ['-f', '--show', file]);
+      loops.push(loop);
+      const dev = loop;
+      await expect.poll(() => events.find((x) => x.e.type === 'added' && x.e.entry.id === dev), { timeout: 2000, interval: 50 }).toBeDefined();
+      const added = events.find((x) => x.e.type === 'added' && x.e.entry.id === dev);
+      expect((added?.t ?? Infinity) - t0).toBeLessThan(2000);
+      const t1 = Date.now();
+      detach(dev);
+      loop = undefined;
+      await expect.poll(() => events.find((x) => x.e.type === 'removed' && x.e.entry.id === dev), { timeout: 2000, interval: 50 }).toBeDefined();
+      const removed = events.find((x) => x.e.type === 'removed' && x.e.entry.id === dev);
+      expect((removed?.t ?? Infinity) - t1).toBeLessThan(2000);
+      // No storm: exactly one added and one removed event for this device.
+      expect(events.filter((x) => x.e.entry.id === dev).map((x) => x.e.type)).toEqual(['added', 'removed']);
+    } finally {
+      if (loop !== undefined) detach(loop);
+      await w.stop();
+    }
+  });
+});

@@ -11,12 +11,18 @@ import * as zlib from 'node:zlib';
 import { FlashError, isFlashError } from '../errors.js';
 import { ZstdFrameScanner } from './zstd-frames.js';
 
-type ZstdFactory = (opts: { chunkSize: number }) => Duplex;
+type ZstdFactory = (opts: { chunkSize: number; params?: Record<number, number> }) => Duplex;
 
-/** The built-in decoder factory, when this Node has one. */
+/**
+ * The built-in decoder factory, when this Node has one. The window limit is raised to 2^31 (the
+ * format's maximum) so images made with `zstd --long=31` decode, as they do with `zstd --long=31`.
+ */
 export function builtinZstdFactory(): (() => Duplex) | undefined {
   const f = (zlib as unknown as { createZstdDecompress?: ZstdFactory }).createZstdDecompress;
-  return typeof f === 'function' ? () => f({ chunkSize: 1 << 20 }) : undefined;
+  if (typeof f !== 'function') return undefined;
+  const windowLogMax = (zlib.constants as unknown as Record<string, number | undefined>).ZSTD_d_windowLogMax;
+  const params = windowLogMax === undefined ? undefined : { [windowLogMax]: 31 };
+  return () => f({ chunkSize: 1 << 20, params });
 }
 
 export function mapZstdError(e: unknown): FlashError {
@@ -48,6 +54,8 @@ export function framedZstdDecoder(input: Readable, newDecoder: () => Duplex): Re
         if (piece.kind === 'skip') continue;
         if (current === undefined) {
           current = newDecoder();
+          // Errors surface through the output loop (iteration or feedError); never unhandled.
+          current.on('error', () => undefined);
           queue.push(current);
           wake();
         }

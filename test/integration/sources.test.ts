@@ -35,6 +35,7 @@ const VARIANTS: readonly Variant[] = [
   { name: 'xz via WASM worker', file: 'mt.img.xz', cmd: 'true', format: 'xz', sizeKnown: true, opts: { decoders: { xz: 'wasm' } } },
   { name: 'zstd', file: 'a.img.zst', cmd: 'zstd -q -3 -c disk.img > a.img.zst', format: 'zstd', sizeKnown: true },
   { name: 'zstd --long=27', file: 'long.img.zst', cmd: 'zstd -q -9 --long=27 -c disk.img > long.img.zst', format: 'zstd', sizeKnown: true },
+  { name: 'zstd --long=31 through a pipe (2 GiB window in the header)', file: 'l31.img.zst', cmd: 'cat disk.img | zstd -q -3 --long=31 -c > l31.img.zst', format: 'zstd', sizeKnown: false },
   { name: 'zstd two frames', file: 'mf.img.zst', cmd: `head -c ${HALF} disk.img | zstd -q -c > mf.img.zst && tail -c +${HALF + 1} disk.img | zstd -q -c >> mf.img.zst`, format: 'zstd', sizeKnown: false },
   { name: 'zstd with a skippable frame first', file: 'sk.img.zst', cmd: "printf 'P*M\\030\\020\\0\\0\\0skippable-frame!' > sk.img.zst && zstd -q -c disk.img >> sk.img.zst", format: 'zstd', sizeKnown: true },
   { name: 'gzip', file: 'a.img.gz', cmd: 'gzip -c disk.img > a.img.gz', format: 'gzip', sizeKnown: true },

@@ -117,6 +117,8 @@ export function parseBootSector(bs: Buffer, partitionBytes: number): FatGeometry
     }
     if (clusterCount > FAT32_MAX_CLUSTERS) throw fail(`${clusterCount} clusters is more than FAT32 can address`);
     if (bs.readUInt16LE(42) !== 0) throw fail(`FAT32 version ${bs.readUInt16LE(42)} is not 0.0`);
+    // ExtFlags bit 7: only one FAT is active (no mirroring). Rare; refused rather than guessed at.
+    if ((bs.readUInt16LE(40) & 0x80) !== 0) throw fail('FAT mirroring is disabled (BPB_ExtFlags): not supported');
   } else {
     if (fatSz16 === 0) throw fail(`${clusterCount} clusters make ${type}, but the BPB is FAT32-style (16-bit FAT size is 0)`);
     if (rootEntryCount === 0) throw fail(`${type} with a root directory of 0 entries`);

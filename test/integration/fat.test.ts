@@ -214,8 +214,12 @@ async function scenario(t: Target, type: 'FAT12' | 'FAT16' | 'FAT32'): Promise<v
   await withVolume(t, (v) => v.writeFile('3OS/CONFIG.YAML', smaller));
   expected.set('3os/config.yaml', smaller);
   await check();
-  await withVolume(t, (v) => v.writeFile('empty.txt', pattern(600, 5)));
+  await withVolume(t, async (v) => {
+    await v.writeFile('empty.txt', pattern(600, 5));
+    await v.writeFile('UPPER.TXT', Buffer.alloc(0));
+  });
   expected.set('empty.txt', pattern(600, 5));
+  expected.set('UPPER.TXT', Buffer.alloc(0));
   await check();
 
   // D. Delete (ours and mtools' files), then reuse the freed slots.

@@ -65,6 +65,7 @@ export function fromZodIssue(issue: z.core.$ZodIssue): ConfigIssue[] {
       return [{ path, message: `must be ${expected}, not ${describeInput(issue.input)}` }];
     }
     case 'invalid_value': {
+      if (issue.input === undefined) return [{ path, message: 'is required' }];
       const values = issue.values.map((v) => JSON.stringify(v));
       if (path.length === 1 && path[0] === 'version') return [{ path, message: `must be 1 (this tool reads schema v1; got ${JSON.stringify(issue.input)})` }];
       const hint = typeof issue.input === 'string' ? didYouMean(issue.input, issue.values.map(String)) : '';

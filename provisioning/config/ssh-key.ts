@@ -99,6 +99,7 @@ function optionsProblem(options: string): string | undefined {
 }
 
 const fail = (reason: string): SshKeyResult => ({ ok: false, reason });
+const NOT_A_KEY = 'not an OpenSSH public key (expected "TYPE BASE64 [comment]", e.g. "ssh-ed25519 AAAA... me@host")';
 
 /** Parse and check one authorized_keys line. */
 export function parseSshPublicKey(input: string): SshKeyResult {
@@ -114,6 +115,8 @@ export function parseSshPublicKey(input: string): SshKeyResult {
   if (!KNOWN_TYPE.has(first) && !LOOKS_LIKE_TYPE.test(first)) {
     const split = splitOptions(line);
     if (typeof split === 'string') return fail(`not an OpenSSH public key (${split})`);
+    const next = split.rest.split(/[ \t]/, 1)[0] ?? '';
+    if (!KNOWN_TYPE.has(next) && !LOOKS_LIKE_TYPE.test(next)) return fail(NOT_A_KEY);
     const problem = optionsProblem(split.options);
     if (problem) return fail(`not an OpenSSH public key (${problem})`);
     options = split.options;
@@ -125,7 +128,7 @@ export function parseSshPublicKey(input: string): SshKeyResult {
     if (LOOKS_LIKE_TYPE.test(type)) {
       return fail(`unsupported key type "${type}" (use ssh-ed25519, ssh-rsa of at least ${MIN_RSA_BITS} bits, ecdsa-sha2-nistp256/384/521 or an sk-* key)`);
     }
-    return fail('not an OpenSSH public key (expected "TYPE BASE64 [comment]", e.g. "ssh-ed25519 AAAA... me@host")');
+    return fail(NOT_A_KEY);
   }
   if (blobText === '') return fail('not an OpenSSH public key (the base64 blob is missing)');
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(blobText) || blobText.length % 4 !== 0) {

@@ -2,7 +2,7 @@
  * Read a config text (YAML or JSON) and validate it against schema v1: the zod pass plus the
  * cross-field pass, every problem collected before anything is decided.
  */
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { crossCheck } from './cross-checks.js';
 import { configInvalid, fromZodIssue, uniqueIssues, type ConfigIssue } from './issues.js';
 import { configSchema, type Config } from './schema.js';
@@ -13,10 +13,11 @@ export type ValidationResult =
 
 /** Parse YAML (JSON is YAML too). Syntax errors and duplicate keys throw E_CONFIG_INVALID. */
 export function parseConfigText(text: string, what = 'config'): unknown {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true });
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true, lineCounter });
   if (doc.errors.length > 0) {
     const issues = doc.errors.map((e): ConfigIssue => {
-      const pos = e.linePos?.[0];
+      const pos = lineCounter.linePos(e.pos[0]);
       const where = pos ? `line ${pos.line}, column ${pos.col}: ` : '';
       return { path: [], message: `${where}${e.message.split('\n')[0] ?? e.message}` };
     });

@@ -5,7 +5,12 @@
  * Every loop device attached here is remembered so the test can detach it in afterEach.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, openSync, readSync, truncateSync } from 'node:fs';
+import { closeSync, copyFileSync, openSync, readSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { openDisk, type DiskIO } from '../../flasher/disk-io.js';
+import { growDataPartition, type GrowOptions } from '../../provisioning/partition/index.js';
+import type { GrowTableResult } from '../../provisioning/partition/types.js';
 
 const ENV = { ...process.env, LC_ALL: 'C', LANG: 'C' };
 
@@ -162,4 +167,59 @@ export function make3osMbr(dev: string): void {
     '',
   ].join('\n');
   mustRun('sfdisk', ['--no-reread', '--no-tell-kernel', dev], script);
+}
+
+const MiB = 1024 * 1024;
+
+export async function withDisk<T>(path: string, fn: (d: DiskIO) => Promise<T>, sectorSize?: number): Promise<T> {
+  const d = await openDisk(path, { writable: true, ...(sectorSize === undefined ? {} : { sectorSize }) });
+  try {
+    return await fn(d);
+  } finally {
+    await d.close();
+  }
+}
+
+export const grow = (path: string, opts?: GrowOptions): Promise<GrowTableResult> => withDisk(path, (d) => growDataPartition(d, opts));
+
+/** Flip all bits of one byte of a file in place. */
+export function corruptByte(path: string, offset: number): void {
+  const fd = openSync(path, 'r+');
+  try {
+    const b = Buffer.alloc(1);
+    readSync(fd, b, 0, 1, offset);
+    b[0] = (b[0] ?? 0) ^ 0xff;
+    writeSync(fd, b, 0, 1, offset);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Our grown disk equals the tools' grown disk. Both start as the same sparse copy; we compare the
+ * image area and the last MiB, after checking that every write we made lies inside them (sfdisk
+ * and sgdisk only write table sectors, in the same places). A whole-file cmp of a GiB file is done
+ * once, in the image-file test; repeating it everywhere costs minutes on a busy machine.
+ */
+export function expectSameAsReference(ours: string, ref: string, size: number, r: GrowTableResult): void {
+  const regions = [[0, 64 * MiB], [size - MiB, MiB]] as const;
+  for (const w of r.writes) {
+    expect(regions.some(([o, l]) => w.offset >= o && w.offset + w.length <= o + l), `write ${w.what} at ${w.offset}`).toBe(true);
+  }
+  expect(sameRegions(ours, ref, regions)).toBe(true);
+}
+
+export function expectSgdiskClean(dev: string): void {
+  const v = sgdiskVerify(dev);
+  expect(v.text).toMatch(/No problems found/);
+  expect(v.status).toBe(0);
+}
+
+/** A new 64 MiB image in `dir`, partitioned by `make`. */
+export function newImage(dir: string, name: string, make: (path: string) => void): string {
+  const path = join(dir, name);
+  writeFileSync(path, '');
+  truncateSync(path, 64 * MiB);
+  make(path);
+  return path;
 }

@@ -114,6 +114,19 @@ describe('growDataPartition (GPT)', () => {
     expect(t.partitions[4]).toMatchObject({ name: '3os-data', lastLba: 2097118, attributes: 1n << 59n });
   });
 
+  it('handles a growth smaller than the backup area (new backup array overlaps the old backup header)', async () => {
+    const img = new MemDisk(64 * MiB);
+    writeGpt(img, DOC_VECTOR);
+    const d = await img.copyTo(64 * MiB + 8 * 512);
+    const r = await growDataPartition(d, { partition: 'last' });
+    expect(r.after.size - r.before.size).toBe(8 * 512);
+    const t = await readPartitionTable(d);
+    if (t.kind !== 'gpt') throw new Error('expected gpt');
+    expect(t.backup).toEqual({ ok: true, lba: 131079 });
+    expect(t.header.lastUsableLba).toBe(131046);
+    expect(t.warnings).toEqual([]);
+  });
+
   it('works with 4096-byte sectors', async () => {
     const img = new MemDisk(64 * MiB, 4096);
     writeGpt(img, threeOsGpt(16384, 4096));

@@ -287,7 +287,7 @@ describe('FAT writer against mkfs.fat, fsck.fat and mtools', () => {
   });
 
   it('FAT16 with 4096-byte sectors', async () => {
-    const t = mkfs('fat16-4k.img', 16, 64 * 1024, ['-S', '4096', '-s', '1']);
+    const t = mkfs('fat16-4k.img', 16, 40 * 1024, ['-S', '4096', '-s', '1']);
     await scenario(t, 'FAT16');
   });
 

@@ -137,6 +137,24 @@ describe('damaged images fail loudly with the right code', () => {
   }
 });
 
+describe('backpressure: a stalled consumer stops the source', () => {
+  for (const [name, path] of [['raw', 'disk.img'], ['gzip', 'a.img.gz'], ['xz (tool)', 'mt.img.xz'], ['zstd', 'a.img.zst'], ['zip', 'a.zip']] as const) {
+    it(name, async () => {
+      const image = await openImage(join(dir, path));
+      try {
+        const it = (image.stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+        await it.next();
+        await new Promise((r) => setTimeout(r, 400));
+        // Only a few MiB of buffers may fill while nobody reads.
+        expect(image.sourceBytes()).toBeLessThan(image.compressedSize! * 0.75);
+        expect(image.sourceBytes()).toBeLessThan(10 * 1024 * 1024);
+      } finally {
+        await image.close();
+      }
+    });
+  }
+});
+
 describe('local source errors', () => {
   it('missing file -> E_SOURCE_MISSING', async () => {
     expect((await outcome(join(dir, 'nope.img'))).code).toBe('E_SOURCE_MISSING');
@@ -190,15 +208,10 @@ interface ServerState {
 let server: Server;
 let base: string;
 const state: ServerState = { dropOnceAt: undefined, ignoreRangeOnResume: false, dropped: false, requests: [] };
-
-function files(): Record<string, Buffer> {
-  return {
-    '/disk.img': img,
-  };
-}
+/** What the server serves, by path (filled once the files exist). */
+const served = new Map<string, Buffer>();
 
 beforeAll(async () => {
-  const cache = new Map<string, Buffer>();
   server = createServer((req, res) => {
     const url = req.url ?? '/';
     state.requests.push({ url, headers: req.headers });
@@ -209,18 +222,7 @@ beforeAll(async () => {
       res.end();
       return;
     }
-    let body = files()[url];
-    if (body === undefined && /^\/[\w.-]+$/.test(url)) {
-      body = cache.get(url);
-      if (body === undefined) {
-        try {
-          body = require_file(url);
-          cache.set(url, body);
-        } catch {
-          body = undefined;
-        }
-      }
-    }
+    const body = served.get(url);
     if (body === undefined) {
       res.writeHead(404);
       res.end('not found');
@@ -239,6 +241,7 @@ beforeAll(async () => {
     res.writeHead(200, { 'content-length': body.length, etag, 'accept-ranges': 'bytes' });
     const drop = state.dropOnceAt;
     if (drop !== undefined && !state.dropped && range === null) {
+      // Send part of the body, then cut the connection: the client must resume.
       state.dropped = true;
       res.write(body.subarray(0, drop), () => setTimeout(() => req.socket.destroy(), 20));
       return;
@@ -248,14 +251,6 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-
-// Compressed variants are read from the temp dir by name.
-const fileCache = new Map<string, Buffer>();
-function require_file(url: string): Buffer {
-  const b = fileCache.get(url);
-  if (b === undefined) throw new Error('not preloaded');
-  return b;
-}
 
 afterAll(async () => {
   server.closeAllConnections();
@@ -271,7 +266,8 @@ function reset(drop?: number, ignoreRange = false): void {
 
 describe('http(s) sources', () => {
   beforeAll(async () => {
-    for (const f of ['mt.img.xz', 'a.zip', 'a.img.zst']) fileCache.set(`/${f}`, await readFile(join(dir, f)));
+    served.set('/disk.img', img);
+    for (const f of ['mt.img.xz', 'a.zip', 'a.img.zst']) served.set(`/${f}`, await readFile(join(dir, f)));
   });
 
   it('raw download dropped half-way resumes with Range + If-Range and matches', async () => {
@@ -298,7 +294,7 @@ describe('http(s) sources', () => {
   });
 
   it('xz download dropped half-way still decodes to the source', async () => {
-    const xz = fileCache.get('/mt.img.xz')!;
+    const xz = served.get('/mt.img.xz')!;
     reset(Math.floor(xz.length / 2));
     const image = await openImage(`${base}/mt.img.xz`, { retryDelayMs: 10 });
     try {

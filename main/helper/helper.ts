@@ -9,6 +9,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { assessTargets, type TargetAssessment } from '../../flasher/drives/assess.js';
+import { detect3os } from '../../flasher/drives/detect-3os.js';
 import { prepareTarget } from '../../flasher/drives/prepare.js';
 import { FlashError, isFlashError, sysCode, type ErrorCode } from '../../flasher/errors.js';
 import type { JobEvent } from '../../flasher/progress.js';
@@ -84,6 +85,7 @@ async function defaultAssess(job: WriteJobSpec): Promise<readonly TargetAssessme
     imagePath: job.image,
     imageSize: await rawImageSize(job.image),
     allowSystemDrive: job.allowSystemDrive,
+    detect3os,
   });
 }
 

@@ -141,6 +141,34 @@ describe('safety checks with real facts', () => {
   });
 });
 
+describe('3os detection (partition + FAT modules)', () => {
+  it('flags a loop device holding a 3os layout with its image.json version; plain disks are not flagged', async () => {
+    const loop = await attach('3os.img', 64 << 20);
+    const plain = await attach('plain.img', 8 << 20);
+    const img = join(dir, '3os.img');
+    sh('sgdisk', ['-n', '1:2048:+16M', '-c', '1:3os-boot', '-n', '2:0:+8M', '-c', '2:3os-config', '-n', '3:0:+16M', '-c', '3:3os-root-a', loop]);
+    const part = JSON.parse(sh('sfdisk', ['-J', loop])) as { partitiontable: { partitions: { start: number; size: number }[] } };
+    const cfg = part.partitiontable.partitions[1];
+    if (cfg === undefined) throw new Error('no config partition');
+    const cfgLoop = sh('losetup', ['-f', '--show', '-o', String(cfg.start * 512), '--sizelimit', String(cfg.size * 512), img]);
+    loops.push(cfgLoop);
+    sh('mkfs.fat', ['-n', '3OS-CONFIG', cfgLoop]);
+    await fsp.writeFile(join(dir, 'image.json'), JSON.stringify({ flavor: '3os-edge', version: '1.4.2', boards: ['rpi-cm4'] }));
+    execFileSync('mmd', ['-i', cfgLoop, '::3os']);
+    execFileSync('mcopy', ['-i', cfgLoop, join(dir, 'image.json'), '::3os/image.json']);
+    detach(cfgLoop);
+    const { detect3os } = await import('../../flasher/drives/detect-3os.js');
+    const { drives } = await listDriveEntries({ includeLoop: true, detect3os });
+    expect(drives.find((d) => d.device === loop)?.threeOs).toEqual({ version: '3os-edge 1.4.2', board: 'rpi-cm4', partitions: ['3os-boot', '3os-config', '3os-root-a'] });
+    expect(drives.find((d) => d.device === loop)?.partitionTable).toBe('gpt');
+    expect(drives.find((d) => d.device === plain)?.threeOs).toBeUndefined();
+    const res = await assessTargets([loop], { detect3os });
+    expect(res[0]?.warnings.map((w) => w.code)).toContain('W_HOLDS_3OS');
+    detach(loop);
+    detach(plain);
+  });
+});
+
 describe('hot-plug watcher', () => {
   it('sees a loop device attached and detached within 2 s each', async () => {
     const events: { e: DriveEvent; t: number }[] = [];

@@ -3,6 +3,7 @@
  * Raspberry Pis waiting in USB boot mode, and with --watch the hot-plug events as they happen.
  */
 import { humanBytes } from '../../../flasher/drives/bus.js';
+import { detect3os } from '../../../flasher/drives/detect-3os.js';
 import { listDriveEntries, type DriveListing } from '../../../flasher/drives/list.js';
 import type { Drive, DriveEntry, ListOptions } from '../../../flasher/drives/types.js';
 import { watchDrives, type DriveEvent } from '../../../flasher/drives/watcher.js';
@@ -97,7 +98,7 @@ export const drivesCommand: Command = {
   usage: USAGE,
   async run(args: string[], io: CliIO): Promise<number> {
     const a = parseDrivesArgs(args);
-    const opts: ListOptions = { includeLoop: a.includeLoop };
+    const opts: ListOptions = { includeLoop: a.includeLoop, detect3os };
     if (a.watch) {
       const ac = new AbortController();
       const stop = (): void => ac.abort();

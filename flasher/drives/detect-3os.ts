@@ -1,0 +1,50 @@
+/**
+ * The default `detect3os` hook: does this drive hold a 3os install? Reads the partition table
+ * (GPT names / MBR order, provisioning/partition) and, when there is a config partition, its
+ * 3os/image.json (provisioning/fat). Read-only; any failure means "not 3os".
+ */
+import { openDisk } from '../disk-io.js';
+import { find3osPartitions, readPartitionTable, ROLE_LABELS } from '../../provisioning/partition/index.js';
+import { openFat } from '../../provisioning/fat/index.js';
+import type { ThreeOsInfo } from './types.js';
+
+type Role = keyof typeof ROLE_LABELS;
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+export async function detect3os(path: string): Promise<ThreeOsInfo | undefined> {
+  let disk;
+  try {
+    disk = await openDisk(path);
+  } catch {
+    return undefined;
+  }
+  try {
+    const layout = find3osPartitions(await readPartitionTable(disk));
+    const roles = (Object.keys(ROLE_LABELS) as Role[]).filter((r) => layout[r] !== undefined);
+    if (layout.rootA === undefined && layout.config === undefined) return undefined;
+    const partitions = roles.map((r) => ROLE_LABELS[r]);
+    let version: string | undefined;
+    let board: string | undefined;
+    if (layout.config !== undefined) {
+      try {
+        const fat = await openFat(disk, layout.config.start, layout.config.size);
+        const raw = await fat.readFile('3os/image.json');
+        if (raw !== undefined) {
+          const j = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+          version = [str(j.flavor), str(j.version)].filter((x) => x !== undefined).join(' ') || undefined;
+          board = Array.isArray(j.boards) ? j.boards.filter((b): b is string => typeof b === 'string').join(',') || undefined : str(j.board);
+        }
+      } catch {
+        // config partition unreadable: still a 3os layout
+      }
+    }
+    return { version, board, partitions };
+  } catch {
+    return undefined;
+  } finally {
+    await disk.close();
+  }
+}

@@ -133,7 +133,7 @@ export function renderBatch(template: unknown, devices: readonly TemplateDevice[
     columns = checked.columns;
     issues.push(...checked.issues);
     if (rows.length !== devices.length) {
-      issues.push({ path: [], scope: 'CSV', message: `has ${rows.length} data row${rows.length === 1 ? '' : 's'} but there are ${devices.length} devices (one row per device, in order)` });
+      issues.push({ path: [], message: `CSV has ${rows.length} data row${rows.length === 1 ? '' : 's'} but there are ${devices.length} devices (one row per device, in order)` });
     }
     rows.forEach((r, n) => {
       if (r.length !== header.length) issues.push({ path: [], scope: `CSV row ${n + 2}`, message: `has ${r.length} fields, the header has ${header.length}` });

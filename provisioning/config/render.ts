@@ -8,7 +8,7 @@
 import { stringify } from 'yaml';
 import { renderAgentForm, sha256Hex } from './agent-form.js';
 import { hashSecrets } from './hash-secrets.js';
-import { configInvalid, type ConfigIssue } from './issues.js';
+import { configInvalid, formatPath, type ConfigIssue } from './issues.js';
 import { renderCloudInit, type CloudInitSeed } from './render-cloud-init.js';
 import { renderIgnition } from './render-ignition.js';
 import type { Config } from './schema.js';
@@ -78,7 +78,9 @@ export function prepareConfig(input: unknown, options: RenderOptions = {}): Conf
     expanded = r.value;
   }
   const v = validateConfig(expanded);
-  if (!v.ok) issues.push(...v.issues);
+  // A field whose template failed would only repeat the problem as a schema error.
+  const templated = new Set(issues.map((i) => formatPath(i.path)));
+  if (!v.ok) issues.push(...v.issues.filter((i) => !templated.has(formatPath(i.path))));
   if (issues.length > 0 || !v.ok) throw configInvalid(issues, what);
   return v.config;
 }

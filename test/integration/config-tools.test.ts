@@ -1,13 +1,13 @@
 // Real tools judge the config secrets and keys: `openssl passwd -6` for SHA-512-crypt,
 // `wpa_passphrase` for Wi-Fi PSKs, `ssh-keygen` for the SSH keys we accept or refuse.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAgentForm } from '../../provisioning/config/agent-form.js';
 import { renderConfig } from '../../provisioning/config/render.js';
-import { wifiPsk } from '../../provisioning/config/secrets.js';
+import { deriveSerialKey, wifiPsk } from '../../provisioning/config/secrets.js';
 import { randomCryptSalt, sha512Crypt } from '../../provisioning/config/sha512-crypt.js';
 import { parseSshPublicKey } from '../../provisioning/config/ssh-key.js';
 import { validateConfig } from '../../provisioning/config/validate.js';
@@ -165,5 +165,68 @@ describe('SSH keys made by ssh-keygen', () => {
     expect(v.issues.map((i) => `${i.path.join('/')}: ${i.message}`)).toEqual([
       'users/0/ssh_authorized_keys/2: not an OpenSSH public key (base64 blob is corrupt)',
     ]);
+  });
+});
+
+describe('serial key against openssl kdf PBKDF2', () => {
+  it('derives what openssl derives from the same salt bytes', () => {
+    const d = deriveSerialKey('a serial passphrase ü');
+    const out = run('openssl', ['kdf', '-keylen', '32', '-kdfopt', 'digest:SHA256', '-kdfopt', 'pass:a serial passphrase ü',
+      '-kdfopt', `hexsalt:${d.salt}`, '-kdfopt', 'iter:200000', 'PBKDF2']);
+    expect(out.replace(/:/g, '').toLowerCase()).toBe(d.key);
+  });
+});
+
+describe('agent form read by a POSIX shell (dash + busybox)', () => {
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), '3os-agent-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  // The kind of loop the device agent runs: no YAML parser, only read/case/base64/sha256sum.
+  const SCRIPT = `set -eu
+form="$1"; yaml="$2"; out="$3"
+read -r header < "$form"
+[ "$header" = "# 3os-agent-config v1" ] || { echo "bad header" >&2; exit 3; }
+want=$(tail -n 1 "$form" | sed -n 's/^digest=//p')
+have=$(busybox sha256sum "$yaml" | cut -d' ' -f1)
+[ "$want" = "$have" ] || { echo "digest mismatch" >&2; exit 4; }
+mkdir -p "$out"
+tail -n +2 "$form" | while IFS= read -r line; do
+  key=\${line%%=*}; value=\${line#*=}
+  case "$key" in digest) continue ;; esac
+  printf '%s' "$value" | busybox base64 -d > "$out/$key"
+done
+`;
+
+  it('decodes every value and checks the digest', () => {
+    const r = renderConfig({
+      version: 1, hostname: 'edge-9',
+      users: [{ name: 'alice', password: 'pw', groups: ['wheel', 'docker'] }],
+      files: [{ path: '/etc/x.bin', mode: '0600', contents_base64: Buffer.from([0, 255, 10, 61]).toString('base64') }],
+      containers: [{ name: 'web', image: 'nginx', env: { A: 'x=y', B: 'ü' } }],
+    });
+    const form = join(dir, 'config.agent');
+    const yaml = join(dir, 'config.yaml');
+    const out = join(dir, 'out');
+    writeFileSync(join(dir, 'agent.sh'), SCRIPT);
+    writeFileSync(form, r.agentForm);
+    writeFileSync(yaml, r.configYaml);
+    execFileSync('dash', [join(dir, 'agent.sh'), form, yaml, out]);
+    expect(readFileSync(join(out, 'hostname'), 'utf8')).toBe('edge-9');
+    expect(readFileSync(join(out, 'users.0.password_hash'), 'utf8')).toBe(r.config.users?.[0]?.password_hash);
+    expect(readFileSync(join(out, 'users.0.groups'), 'utf8')).toBe('wheel,docker');
+    expect(readFileSync(join(out, 'files.0.contents'))).toEqual(Buffer.from([0, 255, 10, 61]));
+    expect(readFileSync(join(out, 'containers.0.env'), 'utf8')).toBe('A=x=y\nB=ü');
+
+    writeFileSync(yaml, `${r.configYaml}# hand edit\n`);
+    let code = 0;
+    try {
+      execFileSync('dash', [join(dir, 'agent.sh'), form, yaml, out], { stdio: 'ignore' });
+    } catch (e) {
+      code = (e as { status: number }).status;
+    }
+    expect(code).toBe(4);
   });
 });

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { FlashError, isFlashError } from '../errors.js';
 import { createDecoder, type DecoderPreferences } from './decoders.js';
 import { DETECT_BYTES, detectFormat, type ImageFormat } from './detect-format.js';
@@ -284,7 +285,18 @@ class Opened implements OpenedImage {
 /** Open an image (local path or http(s) URL) for decoding. Throws FlashError. */
 export async function openImage(spec: string, opts: OpenImageOptions = {}): Promise<OpenedImage> {
   if (opts.signal?.aborted === true) throw cancelled();
-  const built = isHttpUrl(spec) ? await buildHttp(spec, opts) : await buildLocal(spec, opts);
+  let built: Built;
+  if (isHttpUrl(spec)) built = await buildHttp(spec, opts);
+  else if (/^file:\/\//i.test(spec)) {
+    let path: string;
+    try {
+      path = fileURLToPath(spec);
+    } catch (e) {
+      throw new FlashError('E_SOURCE_MISSING', `not a usable file URL: ${spec}`, { phase: 'source', cause: e });
+    }
+    built = await buildLocal(path, opts);
+  }
+  else built = await buildLocal(spec, opts);
   const img = new Opened(spec, built, opts.signal);
   opts.onInfo?.(`image ${spec}: ${built.format}${built.entryName === undefined ? '' : ` (entry ${built.entryName})`}, decoder ${built.decoder}, size ${built.size ?? 'unknown'}`);
   return img;

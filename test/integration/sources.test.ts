@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isFlashError } from '../../flasher/errors.js';
@@ -158,6 +159,15 @@ describe('backpressure: a stalled consumer stops the source', () => {
 describe('local source errors', () => {
   it('missing file -> E_SOURCE_MISSING', async () => {
     expect((await outcome(join(dir, 'nope.img'))).code).toBe('E_SOURCE_MISSING');
+  });
+  it('a file:// URL is a local file', async () => {
+    const image = await openImage(pathToFileURL(join(dir, 'a.img.gz')).href);
+    try {
+      expect(image.localPath).toBe(join(dir, 'a.img.gz'));
+      expect((await drain(image.stream)).sha256).toBe(imgSha);
+    } finally {
+      await image.close();
+    }
   });
   it('a directory -> E_SOURCE_UNREADABLE', async () => {
     await mkdir(join(dir, 'adir'), { recursive: true });

@@ -2,7 +2,8 @@
  * Typed progress events. One stream of events per job; each event names its target, so a UI
  * can draw one bar per drive and a factory log can record one line per device.
  */
-import type { Phase, WireError } from './errors.js';
+import type { Phase } from './errors.js';
+import type { TargetResult } from './write/job-types.js';
 
 export type ProgressPhase = Extract<Phase, 'decompress' | 'write' | 'verify' | 'finalize' | 'grow' | 'seed'>;
 
@@ -20,14 +21,8 @@ export interface ProgressEvent {
   readonly eta: number | undefined;
 }
 
-export interface TargetDoneEvent {
+export interface TargetDoneEvent extends TargetResult {
   readonly kind: 'done';
-  readonly target: string;
-  readonly ok: boolean;
-  readonly error?: WireError | undefined;
-  readonly bytesWritten: number;
-  readonly verified: boolean;
-  readonly seconds: number;
 }
 
 export interface InfoEvent {

@@ -26,6 +26,10 @@ export interface TargetResult {
   readonly verified: boolean;
   readonly seconds: number;
   readonly error?: WireError | undefined;
+  /** After the grow step: the disk size and the data partition's size, in bytes. */
+  readonly grown?: { readonly diskSize: number; readonly dataBytes: number; readonly changed: boolean } | undefined;
+  /** After the seed step: the config files written to the config partition. */
+  readonly seeded?: { readonly files: readonly string[]; readonly hostname?: string | undefined } | undefined;
 }
 
 export interface JobSummary {

@@ -5,10 +5,11 @@
  */
 import { parseArgs } from 'node:util';
 import { FlashError } from '../../../flasher/errors.js';
-import { runWriteJob } from '../../../flasher/write/job.js';
+import { runFlash } from '../../../provisioning/pipeline.js';
 import type { JobSummary } from '../../../flasher/write/job-types.js';
 import { confirm } from '../confirm.js';
 import { usageError, type CliIO, type Command } from '../io.js';
+import { readPolicyFile } from '../policy-file.js';
 import { ProgressView } from '../progress-view.js';
 
 const usage = `Usage: 3os-flash write IMAGE --to TARGET [--to TARGET ...] [options]
@@ -21,6 +22,8 @@ Options:
   --bmap FILE        write sparsely using this bmap (default: IMAGE.bmap beside the image if present)
   --sha256 HEX       expected SHA-256 of the decoded image or of the downloaded file
   --no-verify        do not read back and compare after writing
+  --no-grow          do not grow the 3os data volume to fill each disk (done by default for 3os images)
+  --policy FILE      storage policy for the grow step (see 3os-flash grow --help)
   --json             JSON lines on stdout (progress, results) instead of a progress bar
   --yes              do not ask for confirmation on a terminal
   --allow-system-drive  allow a drive flagged as a system drive (asks for a typed confirmation)`;
@@ -47,6 +50,8 @@ async function run(args: string[], io: CliIO): Promise<number> {
         bmap: { type: 'string' },
         sha256: { type: 'string' },
         'no-verify': { type: 'boolean' },
+        'no-grow': { type: 'boolean' },
+        policy: { type: 'string' },
         json: { type: 'boolean' },
         yes: { type: 'boolean', short: 'y' },
         'allow-system-drive': { type: 'boolean' },
@@ -63,6 +68,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
   if (new Set(targets).size !== targets.length) throw usageError('the same --to target is given twice');
   if (values.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(values.sha256)) throw usageError('--sha256 takes 64 hex digits');
   const json = values.json === true;
+  const policy = values.policy === undefined ? undefined : await readPolicyFile(values.policy);
 
   if (values.yes !== true && io.stdin.isTTY === true && !json) {
     const ok = await confirm(io, `This erases everything on: ${targets.join(', ')}.`);
@@ -73,8 +79,17 @@ async function run(args: string[], io: CliIO): Promise<number> {
   }
 
   const view = new ProgressView(io, json);
-  const summary = await runWriteJob(
-    { image, targets, bmap: values.bmap, sha256: values.sha256, verify: values['no-verify'] !== true, allowSystemDrive: values['allow-system-drive'] },
+  const summary = await runFlash(
+    {
+      image,
+      targets,
+      bmap: values.bmap,
+      sha256: values.sha256,
+      verify: values['no-verify'] !== true,
+      allowSystemDrive: values['allow-system-drive'],
+      grow: values['no-grow'] !== true,
+      policy,
+    },
     (e) => view.onEvent(e),
   );
   if (json) io.out.write(`${JSON.stringify({ kind: 'summary', ...summary })}\n`);

@@ -94,10 +94,10 @@ export class SerialClient {
   }
 
   /** Send one request and wait for its answer (same seq), retrying on timeout. */
-  public async request(type: string, args = '', payload: Buffer = Buffer.alloc(0), timeoutMs?: number): Promise<Frame> {
+  public async request(type: string, args = '', payload: Buffer = Buffer.alloc(0), timeoutMs?: number, retryCount?: number): Promise<Frame> {
     const seq = this.nextSeq();
     const timeout = timeoutMs ?? this.opts.timeoutMs ?? 2500;
-    const retries = this.opts.retries ?? 4;
+    const retries = retryCount ?? this.opts.retries ?? 4;
     for (let attempt = 0; attempt <= retries; attempt++) {
       const answer = this.waitFor((f) => f.seq === seq, timeout);
       await this.send(type, args, payload, seq);

@@ -88,6 +88,9 @@ export async function sendPayload(client: SerialClient, data: Buffer, kind: Tran
   let retransmits = 0;
   let highest = base;
   let lastGoBack = -1;
+  let lastGoBackAt = 0;
+  // After a go-back, the resent chunks need about one window of wire time to arrive.
+  const windowTime = Math.ceil(((lineBytes * window * 10) / client.baud) * 1000) + 300;
   try {
     while (base < data.length) {
       while (next < data.length && next - base < chunk * window) {
@@ -110,9 +113,11 @@ export async function sendPayload(client: SerialClient, data: Buffer, kind: Tran
         retries = 0;
         opts.onProgress?.(base, data.length);
         if (next < base) next = base;
-      } else if (have === base && have < next && lastGoBack !== have) {
-        // A duplicate ACK: the device saw a gap (a chunk lost or corrupted). Resend from there once.
+      } else if (have === base && have < next && (lastGoBack !== have || Date.now() - lastGoBackAt > windowTime)) {
+        // A duplicate ACK: the device saw a gap (a chunk lost or corrupted). Resend from there
+        // (again only once the previous resend has had time to arrive).
         lastGoBack = have;
+        lastGoBackAt = Date.now();
         next = have;
       } else if (have < base) {
         // The device restarted the transfer (its partial file was lost): follow it.
@@ -124,7 +129,10 @@ export async function sendPayload(client: SerialClient, data: Buffer, kind: Tran
     off();
   }
   const commitArgs = kind === 'config' ? await client.authorize('COMMIT', `${xid},${sha}`) : `${xid},${sha}`;
-  const answer = await client.request('COMMIT', commitArgs, Buffer.alloc(0), opts.commitTimeoutMs ?? 60_000);
+  // The device answers a repeated COMMIT (same seq) from its cache, so asking again every few
+  // seconds while it applies is safe, and a lost answer costs seconds, not the whole timeout.
+  const commitTimeout = opts.commitTimeoutMs ?? 60_000;
+  const answer = await client.request('COMMIT', commitArgs, Buffer.alloc(0), 4000, Math.ceil(commitTimeout / 4000));
   return { xid, bytes: data.length, resumedFrom, seconds: (Date.now() - started) / 1000, retransmits, answer };
 }
 

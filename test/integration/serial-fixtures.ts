@@ -44,8 +44,8 @@ export const BASIC_VALUES: ReadonlyArray<readonly [string, string]> = [
 ];
 
 /** The values plus a serial lock with the given derived key. */
-export function lockedValues(salt: string, derivedKeyHex: string): Array<readonly [string, string]> {
-  return [...BASIC_VALUES, ['serial.lock', 'true'], ['serial.salt', salt], ['serial.key', derivedKeyHex]];
+export function lockedValues(saltHex: string, derivedKeyHex: string): Array<readonly [string, string]> {
+  return [...BASIC_VALUES, ['serial.lock', 'true'], ['serial.salt', saltHex], ['serial.key', derivedKeyHex]];
 }
 
 /** A minimal target root and a UEFI boot partition with slot a good and slot b counting. */

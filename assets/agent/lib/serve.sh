@@ -113,13 +113,14 @@ unpack_archive() {
 }
 
 on_slot() {
-  case $1 in
+  case ${1%%,auth=*} in
     show) reply SLOT show "$(slot_show | b64_in)" ;;
     set,a|set,b|good)
       auth_ok SLOT "$1" || return
-      if [ "$1" = good ]; then _e=$(slot_good); else _e=$(slot_set "${1#set,}"); fi || { fail slot "$_e"; return; }
-      log "serve: slot $1"
-      reply SLOT "${1%%,*}" "$(slot_show | b64_in)" ;;
+      _w=${1%%,auth=*}
+      if [ "$_w" = good ]; then _e=$(slot_good); else _e=$(slot_set "${_w#set,}"); fi || { fail slot "$_e"; return; }
+      log "serve: slot $_w"
+      reply SLOT "${_w%%,*}" "$(slot_show | b64_in)" ;;
     *) fail args "SLOT takes show, set,a, set,b or good" ;;
   esac
 }

@@ -196,6 +196,42 @@ describe('renderConfig', () => {
     expect(ign.systemd.units).toEqual([{ name: 'sshd.service', enabled: true }]);
   });
 
+  it('Ignition output uses only property names of the published 3.4.0 schema (config/v3_4/schema/ignition.json)', () => {
+    // Key sets per node kind, transcribed from the Ignition v3_4 JSON schema.
+    const allowed: Record<string, string[]> = {
+      root: ['ignition', 'storage', 'systemd', 'passwd', 'kernelArguments'],
+      ignition: ['version', 'config', 'timeouts', 'security', 'proxy'],
+      passwd: ['users', 'groups'],
+      user: ['name', 'passwordHash', 'sshAuthorizedKeys', 'uid', 'gecos', 'homeDir', 'noCreateHome', 'primaryGroup', 'groups', 'noUserGroup', 'system', 'noLogInit', 'shell', 'shouldExist'],
+      storage: ['disks', 'raid', 'luks', 'filesystems', 'files', 'directories', 'links'],
+      file: ['path', 'overwrite', 'user', 'group', 'mode', 'contents', 'append'],
+      link: ['path', 'overwrite', 'user', 'group', 'target', 'hard'],
+      owner: ['id', 'name'],
+      resource: ['source', 'compression', 'httpHeaders', 'verification'],
+      systemd: ['units'],
+      unit: ['name', 'enabled', 'mask', 'contents', 'dropins'],
+    };
+    const keysIn = (o: unknown, kind: string): void => {
+      for (const k of Object.keys(o as object)) expect(allowed[kind], `${kind}.${k}`).toContain(k);
+    };
+    const ign = JSON.parse(r.ignition) as Record<string, Record<string, Array<Record<string, unknown>>>>;
+    keysIn(ign, 'root');
+    keysIn(ign.ignition, 'ignition');
+    keysIn(ign.passwd, 'passwd');
+    for (const u of ign.passwd?.users ?? []) keysIn(u, 'user');
+    keysIn(ign.storage, 'storage');
+    for (const f of ign.storage?.files ?? []) {
+      keysIn(f, 'file');
+      keysIn(f.contents, 'resource');
+      expect(Number.isInteger(f.mode)).toBe(true);
+      if (f.user) keysIn(f.user, 'owner');
+      if (f.group) keysIn(f.group, 'owner');
+    }
+    for (const l of ign.storage?.links ?? []) keysIn(l, 'link');
+    keysIn(ign.systemd, 'systemd');
+    for (const u of ign.systemd?.units ?? []) keysIn(u, 'unit');
+  });
+
   it('refuses a templated config without a device, and bad input, before rendering anything', () => {
     expect(() => renderConfig({ version: 1, hostname: 'edge-{index:03}' })).toThrow(/hostname: contains the template variable \{index:03\}/);
     expect(() => renderConfig('version: 1\nhostname: "bad host"\n')).toThrow(FlashError);

@@ -6,7 +6,7 @@ R() { printf '%s%s' "${ROOT%/}" "$1"; }          # path inside the target root
 T() { printf '%s/t%s' "$STAGE" "$1"; }           # staged copy of an absolute path
 # put PATH MODE OWNER < content
 put() {
-  _t=$(T "$1"); mkdir -p "${_t%/*}" && cat >"$_t" || return 1
+  _t=$(T "$1"); mkdir -p "${_t%/*}" 2>/dev/null && cat >"$_t" || { add_err "$1: cannot be staged (a path component is a file?)"; return 1; }
   printf 'F\t%s\t%s\t%s\n' "$1" "$2" "$(owner_ids "$3")" >>"$STAGE/manifest.f"
 }
 putdir() { printf 'D\t%s\t%s\t%s\n' "$1" "$2" "$(owner_ids "$3")" >>"$STAGE/manifest.d"; }

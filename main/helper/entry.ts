@@ -38,8 +38,19 @@ async function main(): Promise<number> {
   const { input, output } = await channel(args.pipe);
   const stop = new AbortController();
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(sig, () => stop.abort());
-  const code = await runHelper({ input, output, token: args.session, runJob: realRunner, parentPid: args.parentPid, stop: stop.signal });
+  let stuck = false;
+  const code = await runHelper({
+    input,
+    output,
+    token: args.session,
+    runJob: realRunner,
+    parentPid: args.parentPid,
+    stop: stop.signal,
+    onStuckJob: () => (stuck = true),
+  });
   await new Promise<void>((resolve) => (output === process.stdout ? output.write('', () => resolve()) : output.end(resolve)));
+  // A thread-pool thread stuck in a syscall would make a normal exit hang (libuv joins its threads).
+  if (stuck) process.kill(process.pid, 'SIGKILL');
   return code;
 }
 

@@ -50,6 +50,12 @@ export interface HelperOptions {
   /** Aborting this stops the helper like a lost parent (SIGTERM in the entry file). */
   readonly stop?: AbortSignal | undefined;
   readonly log?: ((message: string) => void) | undefined;
+  /**
+   * The job did not stop within the grace time after an abort (a syscall stuck in the thread
+   * pool: a FIFO source, a dead device). Node's normal exit joins the thread pool and would hang
+   * too, so the entry file then ends the process with SIGKILL after flushing.
+   */
+  readonly onStuckJob?: (() => void) | undefined;
 }
 
 const COMPRESSED_MAGIC: readonly Buffer[] = [
@@ -65,6 +71,7 @@ export async function rawImageSize(image: string): Promise<number | undefined> {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(image)) return undefined;
   let fh: fsp.FileHandle | undefined;
   try {
+    if (!(await fsp.stat(image)).isFile()) return undefined; // never open a FIFO: that blocks
     fh = await fsp.open(image, 'r');
     const st = await fh.stat();
     if (!st.isFile()) return undefined;
@@ -143,7 +150,14 @@ export function runHelper(o: HelperOptions): Promise<HelperExitCode> {
     abandoning = true;
     log(why);
     ac.abort();
-    if (job !== undefined) await Promise.race([job, new Promise((r) => setTimeout(r, grace).unref())]);
+    if (job !== undefined) {
+      let settled = false;
+      await Promise.race([job.then(() => (settled = true)), new Promise((r) => setTimeout(r, grace))]);
+      if (!settled) {
+        log(`the job did not stop within ${grace} ms`);
+        o.onStuckJob?.();
+      }
+    }
     finish(code);
   };
 

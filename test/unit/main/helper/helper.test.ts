@@ -126,13 +126,15 @@ describe('runHelper', () => {
   });
 
   it('a job that stays stuck after abort still ends within the grace time', async () => {
-    const s = session({ runJob: () => new Promise(() => undefined), abortGraceMs: 100 });
+    let stuck = false;
+    const s = session({ runJob: () => new Promise(() => undefined), abortGraceMs: 100, onStuckJob: () => (stuck = true) });
     s.send(job);
     await new Promise((r) => setTimeout(r, 30));
     const t0 = Date.now();
     s.input.end();
     expect(await s.exit).toBe(HELPER_EXIT.PARENT_GONE);
     expect(Date.now() - t0).toBeLessThan(1000);
+    expect(stuck).toBe(true);
   });
 
   it('a FlashError from the runner becomes an error message and exit JOB_FAILED', async () => {

@@ -210,6 +210,8 @@ describe('local source errors', () => {
 
 interface ServerState {
   dropOnceAt: number | undefined;
+  /** After the drop, answer 503 to everything. */
+  unavailableAfterDrop: boolean;
   ignoreRangeOnResume: boolean;
   dropped: boolean;
   requests: { url: string; headers: IncomingHttpHeaders }[];
@@ -217,7 +219,7 @@ interface ServerState {
 
 let server: Server;
 let base: string;
-const state: ServerState = { dropOnceAt: undefined, ignoreRangeOnResume: false, dropped: false, requests: [] };
+const state: ServerState = { dropOnceAt: undefined, unavailableAfterDrop: false, ignoreRangeOnResume: false, dropped: false, requests: [] };
 /** What the server serves, by path (filled once the files exist). */
 const served = new Map<string, Buffer>();
 
@@ -236,6 +238,11 @@ beforeAll(async () => {
     if (body === undefined) {
       res.writeHead(404);
       res.end('not found');
+      return;
+    }
+    if (state.unavailableAfterDrop && state.dropped) {
+      res.writeHead(503);
+      res.end();
       return;
     }
     const etag = `"${createHash('sha1').update(body).digest('hex')}"`;
@@ -267,8 +274,9 @@ afterAll(async () => {
   await new Promise<void>((r) => server.close(() => r()));
 });
 
-function reset(drop?: number, ignoreRange = false): void {
+function reset(drop?: number, ignoreRange = false, unavailableAfterDrop = false): void {
   state.dropOnceAt = drop;
+  state.unavailableAfterDrop = unavailableAfterDrop;
   state.ignoreRangeOnResume = ignoreRange;
   state.dropped = false;
   state.requests = [];
@@ -333,6 +341,16 @@ describe('http(s) sources', () => {
     } finally {
       await image.close();
     }
+  });
+
+  it('a download that cannot be resumed fails with E_NETWORK, not a decoder complaint', async () => {
+    const xz = served.get('/mt.img.xz')!;
+    reset(Math.floor(xz.length / 2), false, true);
+    const info: string[] = [];
+    const r = await outcome(`${base}/mt.img.xz`, { retryDelayMs: 5, maxRetries: 2, onInfo: (m) => info.push(m) });
+    expect(r.code, r.message).toBe('E_NETWORK');
+    expect(r.message).toMatch(/after 2 retries/);
+    expect(info.filter((m) => /retrying/.test(m)).length).toBe(2);
   });
 
   it('follows redirects (up to 5)', async () => {

@@ -102,7 +102,7 @@ export async function buildLocal(spec: string, opts: OpenImageOptions): Promise<
   } finally {
     await lf.handle.close();
   }
-  const tap = new RawTap();
+  const tap = new RawTap(opts.hashRaw !== false);
   if (format === 'zip') {
     entry = await inspectZipFile(lf.path);
     const file = readLocal(lf.path, entry.dataStart, entry.dataStart + entry.compressedSize);
@@ -148,7 +148,7 @@ export async function buildHttp(spec: string, opts: OpenImageOptions): Promise<B
     src.destroy();
     throw e;
   }
-  const tap = new RawTap();
+  const tap = new RawTap(opts.hashRaw !== false);
   if (format === 'zip') {
     src.destroy();
     const total = src.totalSize ?? (() => {

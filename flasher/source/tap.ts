@@ -9,26 +9,28 @@ import { Transform, type TransformCallback } from 'node:stream';
 const TAIL = 64;
 
 export class RawTap extends Transform {
-  private readonly hash: Hash = createHash('sha256');
+  private readonly hash: Hash | undefined;
   private count = 0;
   private digest: string | undefined;
   private lastBytes: Buffer = Buffer.alloc(0);
   /** True once the source delivered its last byte. */
   public ended = false;
 
-  public constructor() {
+  /** `hash`: keep a SHA-256 of the raw bytes (costs a core at ~2 GB/s; only needed for a published checksum). */
+  public constructor(hash = true) {
     super({ highWaterMark: 1 << 20 });
+    this.hash = hash ? createHash('sha256') : undefined;
   }
 
   public override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.count += chunk.length;
-    this.hash.update(chunk);
+    this.hash?.update(chunk);
     this.lastBytes = chunk.length >= TAIL ? chunk.subarray(chunk.length - TAIL) : Buffer.concat([this.lastBytes, chunk]).subarray(-TAIL);
     cb(null, chunk);
   }
 
   public override _flush(cb: TransformCallback): void {
-    this.digest = this.hash.digest('hex');
+    this.digest = this.hash?.digest('hex');
     this.ended = true;
     cb();
   }

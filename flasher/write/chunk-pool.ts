@@ -27,6 +27,8 @@ export interface Chunk {
 
 export class ChunkPool {
   private readonly slab: Buffer;
+  /** The slab's memory, shared with the hash worker. */
+  public readonly shared: SharedArrayBuffer;
   private readonly free: number[] = [];
   private readonly waiters: (() => void)[] = [];
   private base = 0;
@@ -35,8 +37,14 @@ export class ChunkPool {
     public readonly count: number,
     public readonly chunkSize: number = CHUNK_SIZE,
   ) {
-    this.slab = Buffer.allocUnsafeSlow(count * chunkSize + ALIGN_SLACK);
+    this.shared = new SharedArrayBuffer(count * chunkSize + ALIGN_SLACK);
+    this.slab = Buffer.from(this.shared);
     for (let i = 0; i < count; i++) this.free.push(i);
+  }
+
+  /** Byte offset of a chunk's data inside the shared slab. */
+  public slabOffset(chunk: Chunk): number {
+    return this.base + chunk.index * this.chunkSize;
   }
 
   /** A whole chunk-sized aligned buffer (not tracked; for readers). */

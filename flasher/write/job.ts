@@ -8,7 +8,6 @@
  * (--sha256, bmap ranges) are judged when the stream ends, before any first MiB is written.
  * A target that fails stops alone, says where and why, and has its first MiB zeroed.
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { FlashError, isFlashError } from '../errors.js';
 import { SpeedMeter, type JobEvent, type ProgressPhase } from '../progress.js';
@@ -21,6 +20,8 @@ import { WriteTarget } from './target.js';
 import { TargetWriter } from './target-writer.js';
 import { verifyTarget } from './verify.js';
 import { WrittenMap, xxh } from './written-map.js';
+import { HashWorker } from './hash-worker.js';
+import { chunksFromFile, chunksFromStream } from './chunk-producers.js';
 
 /** The partition table region, written last. */
 export const HEAD_BYTES = 1024 * 1024;
@@ -56,7 +57,12 @@ function asFlash(e: unknown, target?: string): FlashError {
 
 export async function runWriteJob(spec: WriteJobSpec, onEvent: (e: JobEvent) => void, opts: RunOptions = {}): Promise<JobSummary> {
   const h = await xxh();
-  const image = await openImage(spec.image, { signal: opts.signal, onInfo: (message) => onEvent({ kind: 'info', message }) });
+  const image = await openImage(spec.image, {
+    signal: opts.signal,
+    onInfo: (message) => onEvent({ kind: 'info', message }),
+    // The download's own hash is only needed to compare with a published checksum.
+    hashRaw: spec.sha256 !== undefined,
+  });
   try {
     return await runWithImage(spec, image, onEvent, opts, (b) => h.h64Raw(b));
   } finally {
@@ -133,23 +139,26 @@ async function runWithImage(
   await Promise.all(live().map((s) => wipeEnds(s, size)));
 
   const ticker = setInterval(() => emitProgress(slots, onEvent, toWrite), 250);
-  const map = new WrittenMap(h64);
+  const map = new WrittenMap();
   const head = Buffer.alloc(HEAD_BYTES);
   let headLen = 0;
   let sourceError: FlashError | undefined;
   let imageSha: string | undefined;
   try {
-    const r = await streamImage(image, pool, size, ranges, bmap?.checksumType, opts.signal, (chunk, len, pieces) => {
-      const data = chunk.data.subarray(0, len);
+    if (live().length === 0) throw new FlashError('E_CANCELLED', 'no target could be opened', { phase: 'open' });
+    // SHA-256 of the whole image: to check a published checksum, and for the report of a verified
+    // write (a bmap write reads only mapped data, so it has none unless a checksum asks for it).
+    // Per-piece hashes only when the write is read back. A bare --no-verify write hashes nothing.
+    const wantSha = spec.sha256 !== undefined || (verify && bmap === undefined);
+    const plan = { size, ranges, checksumType: bmap?.checksumType, wantSha, wantPieces: verify };
+    const r = await streamImage(image, pool, plan, map, opts.signal, (chunk, len, body) => {
       if (chunk.offset < HEAD_BYTES) {
         const n = Math.min(len, HEAD_BYTES - chunk.offset);
-        data.copy(head, chunk.offset, 0, n);
+        chunk.data.copy(head, chunk.offset, 0, n);
         headLen = Math.max(headLen, chunk.offset + n);
       }
-      const body = clipHead(pieces);
       // Hold the chunk while handing it out: a writer with nothing to write releases it at once.
       chunk.refs += 1;
-      for (const p of body) map.add(p.start, chunk.data.subarray(p.start - chunk.offset, p.end - chunk.offset));
       for (const s of live()) {
         const t = s.target;
         if (t?.capacity !== undefined && chunk.offset + len > t.capacity) {
@@ -162,11 +171,12 @@ async function runWithImage(
       if (live().length === 0) throw new FlashError('E_CANCELLED', 'every target failed', { phase: 'write' });
     });
     imageSha = r.sha256;
+    if (size === undefined) headLen = Math.min(headLen, r.bytes);
     if (spec.sha256 !== undefined) {
       const want = spec.sha256.toLowerCase();
       const raw = image.rawSha256();
       if (want !== imageSha && want !== raw) {
-        throw new FlashError('E_CHECKSUM', `checksum mismatch: expected ${want}, the image is ${imageSha}${raw !== undefined && raw !== imageSha ? ` (download ${raw})` : ''}`, { phase: 'verify' });
+        throw new FlashError('E_CHECKSUM', `checksum mismatch: expected ${want}, the image is ${imageSha ?? '?'}${raw !== undefined && raw !== imageSha ? ` (download ${raw})` : ''}`, { phase: 'verify' });
       }
     }
   } catch (e) {
@@ -207,56 +217,71 @@ async function wipeEnds(s: Slot, size: number | undefined): Promise<void> {
 }
 
 interface StreamResult {
-  readonly sha256: string;
+  readonly sha256: string | undefined;
   readonly bytes: number;
 }
 
+interface StreamPlan {
+  readonly size: number | undefined;
+  readonly ranges: readonly ByteRange[] | undefined;
+  readonly checksumType: string | undefined;
+  /** Keep the SHA-256 of the whole decoded image (needs every byte read). */
+  readonly wantSha: boolean;
+  /** Hash the written pieces for read-back verification. */
+  readonly wantPieces: boolean;
+}
+
+/**
+ * Pull chunks from the source, check them (bmap range checksums, sizes), hand them to the hash
+ * worker (SHA-256 + per-piece XXH64 into `map`) and to `dispatch` (the fan-out).
+ */
 async function streamImage(
   image: OpenedImage,
   pool: ChunkPool,
-  size: number | undefined,
-  ranges: readonly ByteRange[] | undefined,
-  checksumType: string | undefined,
+  plan: StreamPlan,
+  map: WrittenMap,
   signal: AbortSignal | undefined,
-  dispatch: (chunk: Chunk, len: number, pieces: readonly ByteRange[]) => void,
+  dispatch: (chunk: Chunk, len: number, body: readonly ByteRange[]) => void,
 ): Promise<StreamResult> {
-  const sha = createHash('sha256');
-  const cursor = ranges === undefined ? undefined : new RangeCursor(ranges, checksumType);
+  const { size, ranges } = plan;
+  // A raw local file is read straight into the chunks; with a bmap and no checksum of the whole
+  // image to compute, unmapped chunks are not read at all.
+  const direct = image.format === 'raw' && image.localPath !== undefined && size !== undefined;
+  const sparseRead = direct && ranges !== undefined && !plan.wantSha;
+  const sha = plan.wantSha || plan.wantPieces ? new HashWorker(pool.shared, plan.wantSha) : undefined;
+  const cursor = ranges === undefined ? undefined : new RangeCursor(ranges, plan.checksumType);
   let total = 0;
-  let chunk = await pool.acquire();
-  chunk.offset = 0;
-  let fill = 0;
-  const flushChunk = (): void => {
-    const data = chunk.data.subarray(0, fill);
-    sha.update(data);
-    const pieces = cursor === undefined ? [{ start: chunk.offset, end: chunk.offset + fill }] : cursor.take(chunk.offset, data);
-    dispatch(chunk, fill, pieces);
-  };
-  for await (const part of image.stream as AsyncIterable<Buffer>) {
-    if (signal?.aborted === true) throw new FlashError('E_CANCELLED', 'cancelled', { phase: 'write' });
-    let pos = 0;
-    while (pos < part.length) {
-      const n = Math.min(part.length - pos, pool.chunkSize - fill);
-      part.copy(chunk.data, fill, pos, pos + n);
-      fill += n;
-      pos += n;
-      total += n;
-      if (fill === pool.chunkSize) {
-        flushChunk();
-        chunk = await pool.acquire();
-        chunk.offset = total;
-        fill = 0;
+  try {
+    const producer = direct && image.localPath !== undefined
+      ? chunksFromFile(image.localPath, size, pool, sparseRead ? ranges : undefined, signal)
+      : chunksFromStream(image.stream as AsyncIterable<Buffer>, pool, signal);
+    if (direct) image.stream.destroy();
+    for await (const { chunk, len } of producer) {
+      total = Math.max(total, chunk.offset + len);
+      const data = chunk.data.subarray(0, len);
+      const pieces = cursor === undefined ? [{ start: chunk.offset, end: chunk.offset + len }] : cursor.take(chunk.offset, data);
+      const body = clipHead(pieces);
+      if (sha !== undefined) {
+        chunk.refs += 1;
+        const pieces = plan.wantPieces ? body.map((p) => [p.start, p.end] as const) : [];
+        sha.update(pool.slabOffset(chunk), chunk.offset, len, pieces, (h) => {
+          map.add(h.starts, h.lens, h.hashes);
+          pool.unref(chunk);
+        });
       }
+      dispatch(chunk, len, body);
     }
+    if (sparseRead && size !== undefined) total = size;
+    cursor?.finish();
+    if (size !== undefined && total !== size) {
+      if (total < size) throw new FlashError('E_TRUNCATED', `the image ended after ${total} of ${size} bytes (truncated?)`, { phase: 'decompress', offset: total });
+      throw new FlashError(ranges !== undefined ? 'E_BMAP' : 'E_FORMAT_CORRUPT', `the image has ${total} bytes, more than the ${size} announced`, { phase: 'decompress', offset: size });
+    }
+    const digest = await sha?.digest();
+    return { sha256: plan.wantSha ? digest : undefined, bytes: total };
+  } finally {
+    await sha?.close();
   }
-  if (fill > 0) flushChunk();
-  else pool.release(chunk);
-  cursor?.finish();
-  if (size !== undefined && total !== size) {
-    if (total < size) throw new FlashError('E_TRUNCATED', `the image ended after ${total} of ${size} bytes (truncated?)`, { phase: 'decompress', offset: total });
-    throw new FlashError(ranges !== undefined ? 'E_BMAP' : 'E_FORMAT_CORRUPT', `the image has ${total} bytes, more than the ${size} announced`, { phase: 'decompress', offset: size });
-  }
-  return { sha256: sha.digest('hex'), bytes: total };
 }
 
 async function finishTarget(

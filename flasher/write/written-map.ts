@@ -1,8 +1,8 @@
 /**
- * What was written where, as 64 KiB pieces with an XXH64 hash each, so verification can read
- * the target back and name the first bad block without keeping the image in memory.
- * XXH64 (xxhash-wasm, ~10 GB/s, no native code) is far faster than any drive; SHA-256 of the
- * whole image is kept separately for published checksums.
+ * What was written where, as 64 KiB pieces with an XXH64 hash each (computed by the hash worker
+ * while writing), so verification can read the target back and name the first bad block without
+ * keeping the image in memory. XXH64 is far faster than any drive; the SHA-256 of the whole image
+ * is kept separately for published checksums.
  */
 import xxhash, { type XXHashAPI } from 'xxhash-wasm';
 
@@ -25,18 +25,12 @@ export class WrittenMap {
   private readonly lengths: number[] = [];
   private readonly hashes: bigint[] = [];
 
-  public constructor(private readonly h64: XXHashAPI['h64Raw']) {}
-
-  /** Record `data` as image bytes at `offset`; it is cut on the 64 KiB grid. */
-  public add(offset: number, data: Uint8Array): void {
-    let pos = 0;
-    while (pos < data.length) {
-      const abs = offset + pos;
-      const len = Math.min(PIECE - (abs % PIECE), data.length - pos);
-      this.starts.push(abs);
-      this.lengths.push(len);
-      this.hashes.push(this.h64(data.subarray(pos, pos + len)));
-      pos += len;
+  /** Record hashed pieces, in image order. */
+  public add(starts: readonly number[], lens: readonly number[], hashes: readonly bigint[]): void {
+    for (let i = 0; i < starts.length; i++) {
+      this.starts.push(starts[i] ?? 0);
+      this.lengths.push(lens[i] ?? 0);
+      this.hashes.push(hashes[i] ?? 0n);
     }
   }
 

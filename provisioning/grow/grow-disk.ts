@@ -45,12 +45,22 @@ export async function layoutOf(disk: DiskIO): Promise<ThreeOsLayout | undefined>
   }
 }
 
+/** An LVM2 label sits in one of the first four 512-byte sectors of a PV. */
+async function hasLvmLabel(disk: DiskIO, start: number): Promise<boolean> {
+  const head = await disk.read(start, 4 * 512);
+  for (let s = 0; s < 4; s++) if (head.toString('latin1', s * 512, s * 512 + 8) === 'LABELONE') return true;
+  return false;
+}
+
 export async function growDisk(disk: DiskIO, opts: GrowDiskOptions = {}): Promise<GrowDiskResult> {
   const dryRun = opts.dryRun === true;
   const layout = await layoutOf(disk);
   const data = layout?.data;
   if (layout === undefined || data === undefined) {
     return { is3os: false, changed: false, dryRun, message: 'not a 3os disk (no 3os-data partition): nothing to grow', filesystems: [] };
+  }
+  if (!(await hasLvmLabel(disk, data.start))) {
+    return { is3os: false, changed: false, dryRun, message: '3os-data holds no LVM physical volume: nothing to grow', filesystems: [] };
   }
   // Plan both steps before writing anything.
   const tablePlan = await growDataPartition(disk, { dryRun: true });

@@ -1,6 +1,8 @@
 /** The CLI's verbs, in the order --help lists them. */
 import type { Command } from '../io.js';
+import { drivesCommand } from './drives.js';
 import { growCommand } from './grow.js';
+import { serialCommand } from './serial.js';
 import { writeCommand } from './write.js';
 
-export const commands: readonly Command[] = [writeCommand, growCommand];
+export const commands: readonly Command[] = [writeCommand, drivesCommand, growCommand, serialCommand];

@@ -54,6 +54,22 @@ export const ERROR_CODES = {
   E_ELEVATION: 71,
   /** The privileged helper broke its protocol or died. */
   E_HELPER: 72,
+  /** Image catalog: malformed catalog, unknown image or board id, image not published yet. */
+  E_CATALOG: 80,
+  /** A minisign signature does not match the file (tampered file or catalog) or is malformed. */
+  E_SIGNATURE: 81,
+  /** Signed, but by a key that is not among the trusted keys. */
+  E_UNTRUSTED_KEY: 82,
+  /** No signature, and the user did not say "I trust this file" (--trust-unsigned). */
+  E_UNSIGNED: 83,
+  /** A download is larger than the size its catalog declares; it was cut off and rejected. */
+  E_OVERSIZE: 84,
+  /** Plain http without a pinned checksum, or a redirect from https to http. */
+  E_INSECURE: 85,
+  /** Working offline and the catalog or image is not in the cache. */
+  E_OFFLINE: 86,
+  /** The image is not made for the chosen board (arch or board list). */
+  E_BOARD_MISMATCH: 87,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -24,6 +24,8 @@ export interface HttpOptions {
   readonly retryDelayMs?: number | undefined;
   /** Socket idle timeout (default 60 s). */
   readonly timeoutMs?: number | undefined;
+  /** Extra trusted CA certificate(s) (PEM) for https, e.g. a company proxy's or a test server's. */
+  readonly ca?: string | Buffer | undefined;
 }
 
 const MAX_REDIRECTS = 5;
@@ -49,8 +51,12 @@ function describe(url: string): string {
   }
 }
 
-/** One GET with redirects; resolves with the final response (any status) and its URL. */
-function get(url: string, headers: Record<string, string>, signal: AbortSignal | undefined, timeoutMs: number, redirects = 0): Promise<{ res: http.IncomingMessage; url: string }> {
+/**
+ * One GET with redirects; resolves with the final response (any status) and its URL.
+ * A redirect from https to plain http is refused (E_INSECURE): it would drop the transport's
+ * integrity and confidentiality behind the user's back.
+ */
+function get(url: string, headers: Record<string, string>, signal: AbortSignal | undefined, timeoutMs: number, redirects = 0, ca?: string | Buffer): Promise<{ res: http.IncomingMessage; url: string }> {
   return new Promise((resolve, reject) => {
     let u: URL;
     try {
@@ -64,7 +70,7 @@ function get(url: string, headers: Record<string, string>, signal: AbortSignal |
       reject(netError(`unsupported URL scheme ${u.protocol} (use http or https)`));
       return;
     }
-    const req = mod.get(u, { headers: { 'user-agent': '3os-flasher', 'accept-encoding': 'identity', ...headers }, signal });
+    const req = mod.get(u, { headers: { 'user-agent': '3os-flasher', 'accept-encoding': 'identity', ...headers }, signal, ...(ca === undefined ? {} : { ca }) });
     req.setTimeout(timeoutMs, () => req.destroy(new Retryable(`no data for ${timeoutMs / 1000} s`)));
     req.once('error', (e) => {
       if (signal?.aborted === true) reject(new FlashError('E_CANCELLED', 'download cancelled', { phase: 'source' }));
@@ -81,7 +87,12 @@ function get(url: string, headers: Record<string, string>, signal: AbortSignal |
           reject(netError(`too many redirects (more than ${MAX_REDIRECTS}) for ${describe(url)}`));
           return;
         }
-        get(new URL(loc, u).toString(), headers, signal, timeoutMs, redirects + 1).then(resolve, reject);
+        const next = new URL(loc, u);
+        if (u.protocol === 'https:' && next.protocol !== 'https:') {
+          reject(new FlashError('E_INSECURE', `refused a redirect from https to ${next.protocol.replace(':', '')}: ${describe(url)} -> ${describe(next.toString())}`, { phase: 'source' }));
+          return;
+        }
+        get(next.toString(), headers, signal, timeoutMs, redirects + 1, ca).then(resolve, reject);
         return;
       }
       resolve({ res, url: u.toString() });
@@ -177,7 +188,7 @@ export class HttpSource extends Readable {
     const ranged = this.pos > 0 || want !== undefined;
     if (ranged) headers.range = `bytes=${this.pos}-${want === undefined ? '' : want - 1}`;
     if (!first && this.validator !== undefined) headers['if-range'] = this.validator;
-    const { res, url } = await get(this.url, headers, this.ac.signal, this.timeoutMs);
+    const { res, url } = await get(this.url, headers, this.ac.signal, this.timeoutMs, 0, this.opts.ca);
     const status = res.statusCode ?? 0;
     if (status === 404 || status === 410 || (status >= 400 && !RETRYABLE_STATUS.has(status))) {
       res.resume();

@@ -1,5 +1,7 @@
 // The privileged writer helper as a real process (unelevated here: we are root): the real write
 // engine end to end, malformed and unsafe jobs refused, both transports, and parent death.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -110,11 +112,11 @@ describe('helper process', () => {
     it(`exits within a few seconds when its parent is killed -9 (${withJob ? 'while a job waits on a source that never ends' : 'before any job'})`, async () => {
       const token = randomBytes(32).toString('hex');
       let job = '';
-      if (withJob) {
-        const fifo = join(dir, `never-${Date.now()}.img`);
-        execFileSync('mkfifo', [fifo]);
-        job = JSON.stringify({ image: fifo, targets: [join(dir, 'never-out.img')] });
-      }
+      // A source that never sends a byte: an HTTP server that accepts and never answers.
+      const never = createServer(() => undefined);
+      await new Promise<void>((r) => never.listen(0, '127.0.0.1', r));
+      const port = (never.address() as AddressInfo).port;
+      if (withJob) job = JSON.stringify({ image: `http://127.0.0.1:${port}/never.img`, targets: [join(dir, 'never-out.img')] });
       const parent = spawn(process.execPath, [join(repo, 'test', 'integration', 'fixtures', 'helper-parent.mjs'), entry, token, job], { stdio: ['ignore', 'pipe', 'inherit'] });
       const helperPid = await new Promise<number>((r) => parent.stdout.once('data', (d: Buffer) => r(Number(d.toString().trim()))));
       try {
@@ -122,11 +124,12 @@ describe('helper process', () => {
         expect(alive(helperPid)).toBe(true);
         parent.kill('SIGKILL');
         const t0 = Date.now();
-        // Abort grace is 5 s for a job stuck in a syscall (the FIFO source is never opened by a writer).
         await expect.poll(() => alive(helperPid), { timeout: 10_000, interval: 100 }).toBe(false);
         expect(Date.now() - t0).toBeLessThan(10_000);
       } finally {
         if (alive(helperPid)) process.kill(helperPid, 'SIGKILL');
+        never.closeAllConnections();
+        never.close();
       }
     });
   }

@@ -1,0 +1,26 @@
+/**
+ * What the backend needs from its host (the Electron main process or the dev bridge): how a
+ * flash job runs (through the privileged helper, or directly when already root), where data
+ * lives, and the native dialogs the host may or may not have.
+ */
+import type { JobEvent } from '../../flasher/progress.js';
+import type { JobSummary } from '../../flasher/write/job-types.js';
+import type { FlashSpec } from '../../provisioning/pipeline.js';
+import type { AppFeatures } from '../ipc/contract-types.js';
+
+/** Runs one flash job (write + verify, and grow + seed where the runner supports them). */
+export type FlashRunner = (spec: FlashSpec, onEvent: (e: JobEvent) => void, signal: AbortSignal) => Promise<JobSummary>;
+
+export interface BackendOptions {
+  readonly mode: 'electron' | 'web';
+  readonly version: string;
+  readonly runFlash: FlashRunner;
+  /** Presets live in <dataDir>/presets (0700), factory reports in <dataDir>/reports. */
+  readonly dataDir: string;
+  /** What this host can do (seed/grow depend on the runner; filePicker on Electron). */
+  readonly features: Omit<AppFeatures, 'catalog' | 'repair'>;
+  /** Native open dialog; undefined when the host has none (the UI asks for a typed path). */
+  readonly pickFile?: (() => Promise<string | undefined>) | undefined;
+  /** Save a report: a native save dialog (Electron) or a file under dataDir/reports (bridge). */
+  readonly saveFile?: ((fileName: string, content: string) => Promise<string | undefined>) | undefined;
+}

@@ -19,20 +19,22 @@ export interface FlashSpec extends WriteJobSpec {
   /** Grow the 3os data volume to fill each disk (default true). */
   readonly grow?: boolean | undefined;
   readonly policy?: StoragePolicy | undefined;
+  /** Per-target storage policy (e.g. from each device's config); wins over `policy`. */
+  readonly policyFor?: ((index: number) => StoragePolicy | undefined) | undefined;
   /** Seed step, per target (filled by the seeding code). */
   readonly seed?: ((disk: DiskIO, target: string, index: number) => Promise<TargetResult['seeded']>) | undefined;
 }
 
 /** Image files have no sector size of their own: take the one their GPT was built for. */
-export async function openTargetDisk(path: string): Promise<DiskIO> {
-  const disk = await openDisk(path, { writable: true });
+export async function openTargetDisk(path: string, writable = true): Promise<DiskIO> {
+  const disk = await openDisk(path, { writable });
   if (disk.sectorSize !== 512 || disk.size < 8192) return disk;
   const at4k = await disk.read(4096, 8);
   const at512 = await disk.read(512, 8);
   if (at4k.toString('latin1') === 'EFI PART' && at512.toString('latin1') !== 'EFI PART') {
     if ((await stat(path)).isFile()) {
       await disk.close();
-      return openDisk(path, { writable: true, sectorSize: 4096 });
+      return openDisk(path, { writable, sectorSize: 4096 });
     }
   }
   return disk;
@@ -53,7 +55,7 @@ async function afterWrite(spec: FlashSpec, r: TargetResult, index: number, onEve
     let grown: TargetResult['grown'];
     if (spec.grow !== false) {
       onEvent({ kind: 'progress', target: r.target, phase: 'grow', bytes: 0, total: undefined, speed: 0, eta: undefined });
-      const g = await growDisk(disk, { policy: spec.policy });
+      const g = await growDisk(disk, { policy: spec.policyFor?.(index) ?? spec.policy });
       onEvent({ kind: 'info', target: r.target, message: g.message });
       if (g.is3os && g.table !== undefined) grown = { diskSize: g.table.diskSize, dataBytes: g.table.after.size, changed: g.changed };
       if (g.changed) await rereadPartitions(r.target);

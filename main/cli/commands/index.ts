@@ -2,7 +2,9 @@
 import type { Command } from '../io.js';
 import { drivesCommand } from './drives.js';
 import { growCommand } from './grow.js';
+import { inspectCommand } from './inspect.js';
+import { seedCommand } from './seed.js';
 import { serialCommand } from './serial.js';
 import { writeCommand } from './write.js';
 
-export const commands: readonly Command[] = [writeCommand, drivesCommand, growCommand, serialCommand];
+export const commands: readonly Command[] = [writeCommand, drivesCommand, growCommand, seedCommand, inspectCommand, serialCommand];

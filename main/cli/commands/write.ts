@@ -9,7 +9,11 @@ import { runFlash } from '../../../provisioning/pipeline.js';
 import type { JobSummary } from '../../../flasher/write/job-types.js';
 import { confirm } from '../confirm.js';
 import { usageError, type CliIO, type Command } from '../io.js';
+import { parseStoragePolicy } from '../../../provisioning/lvm/index.js';
+import { seedDisk } from '../../../provisioning/seed/seed-disk.js';
+import { renderForTargets } from '../config-file.js';
 import { readPolicyFile } from '../policy-file.js';
+import { firstBootFormat } from './seed.js';
 import { ProgressView } from '../progress-view.js';
 
 const usage = `Usage: 3os-flash write IMAGE --to TARGET [--to TARGET ...] [options]
@@ -24,6 +28,10 @@ Options:
   --no-verify        do not read back and compare after writing
   --no-grow          do not grow the 3os data volume to fill each disk (done by default for 3os images)
   --policy FILE      storage policy for the grow step (see 3os-flash grow --help)
+  --config FILE      seed this first-boot configuration into each target (validated before anything
+                     is written; templates like edge-{index:03} or {serial} give each device its own)
+  --csv FILE         per-device values for --config, one row per target in --to order
+  --first-boot FMT   3os-native (default), cloud-init or ignition (see 3os-flash seed --help)
   --json             JSON lines on stdout (progress, results) instead of a progress bar
   --yes              do not ask for confirmation on a terminal
   --allow-system-drive  allow a drive flagged as a system drive (asks for a typed confirmation)`;
@@ -52,6 +60,9 @@ async function run(args: string[], io: CliIO): Promise<number> {
         'no-verify': { type: 'boolean' },
         'no-grow': { type: 'boolean' },
         policy: { type: 'string' },
+        config: { type: 'string' },
+        csv: { type: 'string' },
+        'first-boot': { type: 'string' },
         json: { type: 'boolean' },
         yes: { type: 'boolean', short: 'y' },
         'allow-system-drive': { type: 'boolean' },
@@ -69,6 +80,11 @@ async function run(args: string[], io: CliIO): Promise<number> {
   if (values.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(values.sha256)) throw usageError('--sha256 takes 64 hex digits');
   const json = values.json === true;
   const policy = values.policy === undefined ? undefined : await readPolicyFile(values.policy);
+  if (values.csv !== undefined && values.config === undefined) throw usageError('--csv needs --config');
+  const format = firstBootFormat(values['first-boot']);
+  // Render and validate every device's config before anything is written.
+  const configs = values.config === undefined ? undefined : await renderForTargets(values.config, targets, { csv: values.csv });
+  const configPolicies = configs?.map((c) => (c.config.storage === undefined ? undefined : parseStoragePolicy(c.config.storage, 'storage')));
 
   if (values.yes !== true && io.stdin.isTTY === true && !json) {
     const ok = await confirm(io, `This erases everything on: ${targets.join(', ')}.`);
@@ -89,6 +105,16 @@ async function run(args: string[], io: CliIO): Promise<number> {
       allowSystemDrive: values['allow-system-drive'],
       grow: values['no-grow'] !== true,
       policy,
+      policyFor: configPolicies === undefined ? undefined : (i) => configPolicies[i],
+      seed:
+        configs === undefined
+          ? undefined
+          : async (disk, _target, i) => {
+              const rendered = configs[i];
+              if (rendered === undefined) return undefined;
+              const r = await seedDisk(disk, rendered, format);
+              return { files: r.files, hostname: r.hostname };
+            },
     },
     (e) => view.onEvent(e),
   );

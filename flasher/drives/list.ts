@@ -136,7 +136,7 @@ async function fileTarget(path: string, size: number, exists: boolean): Promise<
   try {
     if (!(await fsp.stat(dir)).isDirectory()) throw new Error('not a directory');
   } catch {
-    throw new FlashError('E_TARGET_INVALID', `${path}: folder ${dir} does not exist`, { target: path, phase: 'open' });
+    throw new FlashError('E_TARGET_MISSING', `${path}: folder ${dir} does not exist`, { target: path, phase: 'open' });
   }
   return {
     kind: 'file',

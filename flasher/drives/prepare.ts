@@ -123,6 +123,7 @@ export async function ejectTarget(path: string, opts: { run?: CommandRunner | un
   const drive = await describeTarget(path);
   if (drive.kind !== 'disk') return { ejected: false, method: `not ejected: ${drive.kind} target` };
   if (drive.system) return { ejected: false, method: 'not ejected: system drive' };
+  if (!drive.removable && drive.bus !== 'usb') return { ejected: false, method: 'not ejected: a fixed drive' };
   if (process.platform === 'darwin') {
     const r = await run('diskutil', ['eject', drive.device.replace('/dev/rdisk', '/dev/disk')]);
     return r.code === 0 ? { ejected: true, method: 'diskutil eject' } : { ejected: false, method: `diskutil eject failed: ${r.stderr.trim()}` };

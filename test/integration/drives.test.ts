@@ -111,7 +111,7 @@ describe('safety checks with real facts', () => {
     const out = join(dir, 'out.img');
     const res = await assessTargets([rootDisk(), big, small, ro, fine, out, join(dir, 'nope', 'x.img')], { imagePath: image, imageSize: 6 << 20 });
     const codes = res.map((r) => r.refusals.map((x) => x.code));
-    expect(codes).toEqual([['E_TARGET_SYSTEM'], ['E_TARGET_HOLDS_SOURCE'], ['E_TOO_SMALL'], ['E_TARGET_READONLY'], [], [], ['E_TARGET_INVALID']]);
+    expect(codes).toEqual([['E_TARGET_SYSTEM'], ['E_TARGET_HOLDS_SOURCE'], ['E_TOO_SMALL'], ['E_TARGET_READONLY'], [], [], ['E_TARGET_MISSING']]);
     expect(res[2]?.refusals[0]?.shortfall).toBe(2 << 20);
     expect(res[2]?.refusals[0]?.message).toContain('short by 2097152 bytes (2.00 MiB)');
     expect(res[1]?.warnings.map((w) => w.code)).toContain('W_MOUNTED');

@@ -7,8 +7,10 @@ import { parseArgs } from 'node:util';
 import { FlashError } from '../../../flasher/errors.js';
 import { runFlash } from '../../../provisioning/pipeline.js';
 import type { JobSummary } from '../../../flasher/write/job-types.js';
-import { confirm } from '../confirm.js';
+import { ejectTarget } from '../../../flasher/drives/prepare.js';
+import { checkAndPrepareTargets } from '../target-safety.js';
 import { usageError, type CliIO, type Command } from '../io.js';
+import { catalogFlags, catalogFlagsHelp, resolveWriteSource } from './catalog-options.js';
 import { parseStoragePolicy } from '../../../provisioning/lvm/index.js';
 import { seedDisk } from '../../../provisioning/seed/seed-disk.js';
 import { renderForTargets } from '../config-file.js';
@@ -34,7 +36,10 @@ Options:
   --first-boot FMT   3os-native (default), cloud-init or ignition (see 3os-flash seed --help)
   --json             JSON lines on stdout (progress, results) instead of a progress bar
   --yes              do not ask for confirmation on a terminal
-  --allow-system-drive  allow a drive flagged as a system drive (asks for a typed confirmation)`;
+  --no-eject         leave the drives attached after writing (removable drives are ejected by default)
+  --allow-system-drive  allow a drive flagged as a system drive (asks for a typed confirmation)
+Catalog images (IMAGE = catalog:ID, or an ID that is no file; see 3os-flash catalog) and trust:
+${catalogFlagsHelp}`;
 
 export function exitCodeFor(summary: JobSummary): number {
   const failed = summary.results.filter((r) => !r.ok);
@@ -66,14 +71,16 @@ async function run(args: string[], io: CliIO): Promise<number> {
         json: { type: 'boolean' },
         yes: { type: 'boolean', short: 'y' },
         'allow-system-drive': { type: 'boolean' },
+        ...catalogFlags,
+        'no-eject': { type: 'boolean' },
       },
     });
   } catch (e) {
     throw usageError(e instanceof Error ? e.message : String(e));
   }
   const { values, positionals } = parsed;
-  const image = positionals[0];
-  if (image === undefined || positionals.length > 1) throw usageError('write takes exactly one IMAGE (see 3os-flash write --help)');
+  const given = positionals[0];
+  if (given === undefined || positionals.length > 1) throw usageError('write takes exactly one IMAGE (see 3os-flash write --help)');
   const targets = values.to ?? [];
   if (targets.length === 0) throw usageError('write needs at least one --to TARGET');
   if (new Set(targets).size !== targets.length) throw usageError('the same --to target is given twice');
@@ -85,14 +92,10 @@ async function run(args: string[], io: CliIO): Promise<number> {
   // Render and validate every device's config before anything is written.
   const configs = values.config === undefined ? undefined : await renderForTargets(values.config, targets, { csv: values.csv });
   const configPolicies = configs?.map((c) => (c.config.storage === undefined ? undefined : parseStoragePolicy(c.config.storage, 'storage')));
+  // A catalog id, or any catalog/trust option: a verified local file first (flasher/catalog).
+  const { image, sha256 } = await resolveWriteSource(given, values, io, json);
 
-  if (values.yes !== true && io.stdin.isTTY === true && !json) {
-    const ok = await confirm(io, `This erases everything on: ${targets.join(', ')}.`);
-    if (!ok) {
-      io.err.write('Nothing was written.\n');
-      return ERROR_CANCELLED;
-    }
-  }
+  await checkAndPrepareTargets(targets, io, { image, allowSystemDrive: values['allow-system-drive'] === true, yes: values.yes === true, json });
 
   const view = new ProgressView(io, json);
   const summary = await runFlash(
@@ -100,7 +103,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
       image,
       targets,
       bmap: values.bmap,
-      sha256: values.sha256,
+      sha256,
       verify: values['no-verify'] !== true,
       allowSystemDrive: values['allow-system-drive'],
       grow: values['no-grow'] !== true,
@@ -118,6 +121,13 @@ async function run(args: string[], io: CliIO): Promise<number> {
     },
     (e) => view.onEvent(e),
   );
+  if (values['no-eject'] !== true) {
+    for (const r of summary.results) {
+      if (!r.ok) continue;
+      const e = await ejectTarget(r.target).catch(() => undefined);
+      if (e?.ejected === true && !json) io.err.write(`${r.target}: ejected, safe to remove\n`);
+    }
+  }
   if (json) io.out.write(`${JSON.stringify({ kind: 'summary', ...summary })}\n`);
   else {
     const ok = summary.results.filter((r) => r.ok).length;
@@ -125,7 +135,5 @@ async function run(args: string[], io: CliIO): Promise<number> {
   }
   return exitCodeFor(summary);
 }
-
-const ERROR_CANCELLED = new FlashError('E_CANCELLED', '').exitCode;
 
 export const writeCommand: Command = { name: 'write', summary: 'write an image to one or more drives or files, verified', usage, run };

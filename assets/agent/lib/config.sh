@@ -67,6 +67,7 @@ known_key() {
     update.channel|update.server|update.auto_rollback|serial.lock|serial.salt|serial.key|storage.json) ;;
     users.[0-9]*.name|users.[0-9]*.password_hash|users.[0-9]*.groups|users.[0-9]*.sudo|users.[0-9]*.shell|users.[0-9]*.ssh_authorized_keys) ;;
     net.[0-9]*.iface|net.[0-9]*.dhcp4|net.[0-9]*.addresses|net.[0-9]*.gateway4|net.[0-9]*.dns) ;;
+    net.[0-9]*.type|net.[0-9]*.macaddress|net.[0-9]*.dhcp6|net.[0-9]*.routes) ;;
     containers.[0-9]*.name|containers.[0-9]*.image|containers.[0-9]*.ports|containers.[0-9]*.volumes|containers.[0-9]*.env|containers.[0-9]*.restart) ;;
     files.[0-9]*.path|files.[0-9]*.mode|files.[0-9]*.owner|files.[0-9]*.contents) ;;
     *) return 1 ;;

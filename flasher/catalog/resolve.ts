@@ -133,8 +133,9 @@ async function resolveCatalogImage(id: string, s: CatalogSession, board: Board |
   const cached = s.cache.find(sha256);
   const stored = cached === undefined ? undefined : await s.cache.signatureOf(cached);
   const sigText = img.signatureUrl === undefined ? undefined : await signatureText(img.signatureUrl, stored, opts);
-  if (img.signatureUrl !== undefined && sigText === undefined && opts.offline === true && cached !== undefined) {
-    throw new FlashError('E_OFFLINE', `working offline and the signature of ${img.id} is not in the cache`, { phase: 'source' });
+  if (img.signatureUrl !== undefined && sigText === undefined && opts.offline === true) {
+    const what = cached === undefined ? `${img.id} is not in the cache` : `the signature of ${img.id} is not in the cache`;
+    throw new FlashError('E_OFFLINE', `working offline and ${what} (${s.cache.dir})`, { phase: 'source' });
   }
   if (sigText === undefined && opts.trustUnsigned !== true) throw unsignedError(`image ${img.id}`);
   const r = await s.cache.fetch({

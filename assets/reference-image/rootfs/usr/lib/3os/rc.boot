@@ -23,7 +23,7 @@ done
 SLOT=${SLOT:-a}
 say() { echo "3os: $*"; }
 dev_of() { echo "/dev/mapper/3os-$1"; }
-fs_bytes() { dumpe2fs -h "$1" 2>/dev/null | awk -F: '/^Block count/ { c = $2 } /^Block size/ { s = $2 } END { printf "%d", c * s }'; }
+fs_bytes() { dumpe2fs -h "$1" 2>/dev/null | awk -F: '/^Block count/ { c = $2 } /^Block size/ { s = $2 } END { printf "%.0f", c * s }'; }
 
 # --- 1. growth -------------------------------------------------------------------------------
 # grow_entries SECTION: one line per object of the "grow" or "create" array: lv fs mountpoint
@@ -49,6 +49,7 @@ grow_step() {
   say "growing filesystems (3os/grow.json)"
   res=''; sep=''; status=done
   while read -r lv fs mp; do
+    [ -n "$lv" ] || continue
     d=$(dev_of "$lv"); before=$(fs_bytes "$d")
     if resize2fs "$d" >/tmp/resize.log 2>&1; then r=grown; else r=failed; status=failed; cat /tmp/resize.log; fi
     after=$(fs_bytes "$d")
@@ -58,6 +59,7 @@ grow_step() {
 $(grow_entries grow)
 GROW
   while read -r lv fs mp; do
+    [ -n "$lv" ] || continue
     d=$(dev_of "$lv"); r=created
     if [ "$fs" = - ] || [ "$fs" = ext4 ]; then
       mkfs.ext4 -q -L "$lv" "$d" || { r=failed; status=failed; }

@@ -1,0 +1,184 @@
+/**
+ * QEMU for the end-to-end journeys: boots a disk (file or loop device) with OVMF under TCG
+ * (never KVM: it hangs on these machines), the serial console on a unix socket with a log file
+ * of everything the guest said. The test waits for console text, runs shell commands on the
+ * console, lends the line to the CLI through a socat pty, and always stops QEMU.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE.fd';
+export const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS.fd';
+/** Bound of one boot, firmware to agent, under TCG. */
+export const BOOT_TIMEOUT_MS = 180_000;
+
+const running = new Set<Vm>();
+
+export class Vm {
+  private proc: ChildProcess | undefined;
+  private sock: Socket | undefined;
+  private socat: ChildProcess | undefined;
+  private exited: Promise<number | null> | undefined;
+  private seq = 0;
+  /** Where the console log starts for the current wait (so old boots do not match). */
+  mark = 0;
+  readonly log: string;
+  readonly sockPath: string;
+
+  constructor(
+    private readonly dir: string,
+    private readonly disk: string,
+    private readonly name = 'vm',
+  ) {
+    this.log = join(dir, `${name}.console.log`);
+    this.sockPath = join(dir, `${name}.sock`);
+  }
+
+  async start(): Promise<void> {
+    for (const f of [OVMF_CODE, OVMF_VARS]) if (!existsSync(f)) throw new Error(`${f} missing: apt-get install ovmf`);
+    const vars = join(this.dir, `${this.name}.vars.fd`);
+    if (!existsSync(vars)) await copyFile(OVMF_VARS, vars);
+    const args = [
+      '-accel', 'tcg', '-m', '512', '-smp', '1', '-display', 'none', '-monitor', 'none', '-nodefaults', '-no-user-config',
+      '-drive', `if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`,
+      '-drive', `if=pflash,format=raw,file=${vars}`,
+      '-drive', `if=virtio,format=raw,file=${this.disk},cache=writeback`,
+      '-netdev', 'user,id=n0,restrict=on', '-device', 'virtio-net-pci,netdev=n0',
+      '-chardev', `socket,id=con,path=${this.sockPath},server=on,wait=off,logfile=${this.log},logappend=on`,
+      '-serial', 'chardev:con',
+    ];
+    const proc = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    this.exited = new Promise((resolve) => proc.on('exit', (code) => resolve(code)));
+    this.proc = proc;
+    running.add(this);
+    for (let i = 0; i < 100 && !existsSync(this.sockPath); i++) await sleep(100);
+    if (!existsSync(this.sockPath)) throw new Error(`QEMU did not start: ${err}`);
+    await this.connect();
+  }
+
+  /** Connect the test to the console (drains the guest's output; the log file keeps all of it). */
+  async connect(): Promise<void> {
+    await this.unbridge();
+    if (this.sock !== undefined) return;
+    const s = connect(this.sockPath);
+    await new Promise<void>((resolve, reject) => {
+      s.once('connect', resolve);
+      s.once('error', reject);
+    });
+    s.on('data', () => undefined);
+    s.on('error', () => undefined);
+    this.sock = s;
+  }
+
+  disconnect(): void {
+    this.sock?.destroy();
+    this.sock = undefined;
+  }
+
+  /** Lend the console to another program as a pty (for `3os-flash serial ...`); returns its path. */
+  async bridge(): Promise<string> {
+    this.disconnect();
+    await sleep(200);
+    const link = join(this.dir, `${this.name}.pty`);
+    const b = spawn('socat', [`pty,link=${link},raw,echo=0`, `unix-connect:${this.sockPath}`], { stdio: 'ignore' });
+    this.socat = b;
+    for (let i = 0; i < 50 && !existsSync(link); i++) await sleep(100);
+    if (!existsSync(link)) throw new Error('socat did not make the pty');
+    return link;
+  }
+
+  private async unbridge(): Promise<void> {
+    const b = this.socat;
+    if (b === undefined) return;
+    this.socat = undefined;
+    if (b.exitCode === null) {
+      const done = new Promise((r) => b.once('exit', r));
+      b.kill('SIGTERM');
+      await done;
+    }
+    await sleep(200);
+  }
+
+  async console(): Promise<string> {
+    try {
+      return (await readFile(this.log)).toString('latin1');
+    } catch {
+      return '';
+    }
+  }
+
+  /** Start matching console output from now on. */
+  async markNow(): Promise<void> {
+    this.mark = (await this.console()).length;
+  }
+
+  /** Wait until the console (since the mark) matches; on timeout, fail with the console's tail. */
+  async waitFor(re: RegExp, timeoutMs = BOOT_TIMEOUT_MS, what = String(re)): Promise<RegExpMatchArray> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const text = (await this.console()).slice(this.mark);
+      const m = text.match(re);
+      if (m !== null) return m;
+      if (this.proc?.exitCode !== null && this.proc?.exitCode !== undefined) throw new Error(`QEMU exited (${this.proc.exitCode}) while waiting for ${what}. Console:\n${tail(text)}`);
+      if (Date.now() > end) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}. Console said:\n${tail(text)}`);
+      await sleep(250);
+    }
+  }
+
+  send(text: string): void {
+    if (this.sock === undefined) throw new Error('console not connected');
+    this.sock.write(text);
+  }
+
+  /** Run a shell command on the console shell; resolves with its output. */
+  async sh(cmd: string, timeoutMs = 60_000): Promise<string> {
+    const n = ++this.seq;
+    await this.markNow();
+    this.send(`printf '%s%s\\n' '<<B' '${n}>>'; ${cmd} 2>&1; printf '%s%s\\n' '<<E' '${n}>>'\n`);
+    const m = await this.waitFor(new RegExp(`<<B${n}>>\\r?\\n([\\s\\S]*?)<<E${n}>>`), timeoutMs, `output of "${cmd}"`);
+    return (m[1] ?? '').replace(/\r/g, '');
+  }
+
+  /** Wait for QEMU to exit (after a poweroff). */
+  async waitExit(timeoutMs = 60_000): Promise<number | null> {
+    const t = sleep(timeoutMs).then(() => 'timeout' as const);
+    const r = await Promise.race([this.exited, t]);
+    if (r === 'timeout') throw new Error(`QEMU did not exit within ${timeoutMs / 1000} s. Console:\n${tail((await this.console()).slice(this.mark))}`);
+    running.delete(this);
+    return r ?? null;
+  }
+
+  async poweroff(): Promise<void> {
+    this.send('poweroff\n');
+    await this.waitExit();
+    this.disconnect();
+  }
+
+  async stop(): Promise<void> {
+    this.disconnect();
+    // keep the console for people and CI to read (test-artifacts/ is not in git)
+    await mkdir('test-artifacts/e2e', { recursive: true });
+    await copyFile(this.log, join('test-artifacts/e2e', `${this.name}.console.log`)).catch(() => undefined);
+    await this.unbridge();
+    const p = this.proc;
+    if (p !== undefined && p.exitCode === null && p.signalCode === null) {
+      p.kill('SIGKILL');
+      await this.exited;
+    }
+    running.delete(this);
+  }
+}
+
+export async function stopAllVms(): Promise<void> {
+  for (const vm of [...running]) await vm.stop();
+}
+
+function tail(text: string, lines = 60): string {
+  return text.replace(/\r/g, '').split('\n').slice(-lines).join('\n');
+}

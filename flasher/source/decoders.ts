@@ -62,18 +62,19 @@ export interface Decoder {
   readonly name: string;
 }
 
-async function xzDecoder(input: Readable, prefs: DecoderPreferences): Promise<Decoder> {
+async function xzDecoder(input: Readable, prefs: DecoderPreferences, file: string | undefined): Promise<Decoder> {
   const useTool = prefs.xz === 'tool' || (prefs.xz !== 'wasm' && (await hasTool('xz')));
   if (!useTool) return { stream: new XzWasmDecoder(input), name: 'xz-decompress (WASM, worker thread)' };
   return { name: 'xz -dc -T0', stream: new SpawnedDecoder(input, {
     command: 'xz',
     args: ['-dc', '-T0'],
+    file,
     classify: (stderr, code, signal) =>
       /unexpected end of input/i.test(stderr) ? truncated('xz', 'xz', stderr) : toolFailure('xz', 'xz', stderr, code, signal),
   }) };
 }
 
-async function zstdDecoder(input: Readable, prefs: DecoderPreferences): Promise<Decoder> {
+async function zstdDecoder(input: Readable, prefs: DecoderPreferences, file: string | undefined): Promise<Decoder> {
   const builtin = builtinZstdFactory();
   if (builtin !== undefined && prefs.zstd !== 'tool') return { stream: framedZstdDecoder(input, builtin), name: 'zlib zstd (built-in, per frame)' };
   if (prefs.zstd === 'builtin') {
@@ -86,6 +87,7 @@ async function zstdDecoder(input: Readable, prefs: DecoderPreferences): Promise<
     command: 'zstd',
     // --long=31 lifts the window limit so images made with `zstd --long` decode.
     args: ['-dc', '-q', '--long=31'],
+    file,
     classify: (stderr, code, signal) =>
       /premature end|truncated|incomplete/i.test(stderr) ? truncated('zstd', 'zstd', stderr) : toolFailure('zstd', 'zstd', stderr, code, signal),
   }) };
@@ -120,16 +122,20 @@ function gzipDecoder(input: Readable): Decoder {
  * Decoded stream for `format` over the raw bytes `input` (which already pass through `tap`).
  * Not for zip: zip needs random access and is opened by zip-source.ts.
  */
-export async function createDecoder(format: Exclude<ImageFormat, 'zip'>, input: Readable, tap: RawTap, prefs: DecoderPreferences = {}): Promise<Decoder> {
+/**
+ * `file`: a local file that a spawned tool may read by itself (faster: nothing passes through this
+ * process on the way in); only given when nobody needs the raw bytes to pass the tap.
+ */
+export async function createDecoder(format: Exclude<ImageFormat, 'zip'>, input: Readable, tap: RawTap, prefs: DecoderPreferences = {}, file?: string): Promise<Decoder> {
   switch (format) {
     case 'raw':
       return { stream: input, name: 'none (raw)' };
     case 'gzip':
       return gzipDecoder(input);
     case 'xz':
-      return xzDecoder(input, prefs);
+      return xzDecoder(input, prefs, file);
     case 'zstd':
-      return zstdDecoder(input, prefs);
+      return zstdDecoder(input, prefs, file);
     case 'bzip2':
       return bzip2Decoder(input, tap, prefs);
   }

@@ -123,7 +123,9 @@ export async function buildLocal(spec: string, opts: OpenImageOptions): Promise<
   const file = readLocal(lf.path);
   file.on('error', (e) => tap.destroy(sourceError(e, lf.path)));
   file.pipe(tap);
-  const dec = await createDecoder(format, tap, tap, opts.decoders);
+  // Without a raw hash to keep, a spawned xz/zstd reads the file itself.
+  const direct = opts.hashRaw === false ? lf.path : undefined;
+  const dec = await createDecoder(format, tap, tap, opts.decoders, direct);
   return {
     format, localPath: lf.path, compressedSize: lf.size, size, sizeExact: size !== undefined && sizeExact,
     decoder: dec.name, entryName: undefined, decoded: dec.stream, tap, rawSha256: () => tap.sha256(), resources: [file, tap],

@@ -4,7 +4,9 @@
  * tool exited 0. Any other exit becomes a FlashError built from the tool's stderr, so a truncated
  * or corrupt file can never look like a short success. Destroying the stream kills the tool.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { Readable, pipeline } from 'node:stream';
 import { FlashError, isFlashError } from '../errors.js';
 
@@ -13,12 +15,17 @@ export interface SpawnDecoderSpec {
   readonly args: readonly string[];
   /** Turn a failed run (its stderr, exit code, signal) into the FlashError to report. */
   readonly classify: (stderr: string, code: number | null, signal: NodeJS.Signals | null) => FlashError;
+  /**
+   * A local file the tool reads itself (its stdin is the file): no bytes pass through this
+   * process on the way in. `input` is then not read (it is destroyed).
+   */
+  readonly file?: string | undefined;
 }
 
 const STDERR_MAX = 8192;
 
 export class SpawnedDecoder extends Readable {
-  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly child: ChildProcessByStdio<Writable | null, Readable, Readable>;
   private stderr = '';
   private inputError: Error | undefined;
   private exited = false;
@@ -29,7 +36,12 @@ export class SpawnedDecoder extends Readable {
     spec: SpawnDecoderSpec,
   ) {
     super({ highWaterMark: 1 << 20 });
-    this.child = spawn(spec.command, [...spec.args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const fd = spec.file === undefined ? undefined : openSync(spec.file, 'r');
+    try {
+      this.child = spawn(spec.command, [...spec.args], { stdio: [fd ?? 'pipe', 'pipe', 'pipe'] }) as ChildProcessByStdio<Writable | null, Readable, Readable>;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
     const child = this.child;
     this.childGone = new Promise((resolve) => {
       child.once('close', () => resolve());
@@ -55,8 +67,13 @@ export class SpawnedDecoder extends Readable {
     });
     // An EPIPE on stdin only means the tool stopped reading (it failed, or is done): its exit code
     // tells which. A failure of the source itself (network, disk) wins over the tool's complaint.
-    child.stdin.on('error', () => undefined);
-    pipeline(input, child.stdin, (err) => {
+    const stdin = child.stdin;
+    if (stdin === null) {
+      input.destroy();
+      return;
+    }
+    stdin.on('error', () => undefined);
+    pipeline(input, stdin, (err) => {
       if (err === undefined || err === null) return;
       if (isFlashError(err) || !isPipeError(err)) {
         this.inputError = err;

@@ -29,6 +29,18 @@ export default tseslint.config(
     },
   },
   {
+    // The UI talks only to the typed API: no Node, no Electron; engine code only as types
+    // (the error-text table and the channel names in main/ipc are pure and allowed).
+    files: ['renderer/src/**'],
+    rules: {
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [
+        { group: ['node:*', 'electron', 'electron/*', 'ws'], message: 'The renderer never imports Node or Electron: use the API (useApi).' },
+        { group: ['**/flasher/**', '**/provisioning/**', '**/main/backend/**', '**/main/helper/**', '**/main/electron/**'], allowTypeImports: true, message: 'The renderer imports engine code only as types; ask the backend through the API.' },
+      ] }],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },

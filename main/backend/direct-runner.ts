@@ -42,11 +42,17 @@ export async function runFlashDirect(spec: FlashSpec, onEvent: (e: JobEvent) => 
   const go = spec.targets.filter((t) => !refused.has(t));
   const at = go.map((t) => spec.targets.indexOf(t));
   const seed = spec.seed;
+  const policyFor = spec.policyFor;
   const summary: JobSummary =
     go.length === 0
       ? { image: spec.image, format: 'unknown', imageSize: 0, sha256: undefined, results: [] }
       : await runFlash(
-          { ...spec, targets: go, seed: seed === undefined ? undefined : (disk, target, i) => seed(disk, target, at[i] ?? i) },
+          {
+            ...spec,
+            targets: go,
+            seed: seed === undefined ? undefined : (disk, target, i) => seed(disk, target, at[i] ?? i),
+            policyFor: policyFor === undefined ? undefined : (i) => policyFor(at[i] ?? i),
+          },
           onEvent,
           { signal },
         );

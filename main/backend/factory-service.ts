@@ -15,7 +15,7 @@ import { renderBatch } from '../../provisioning/config/batch.js';
 import type { ClientContext, ValidRequests } from '../ipc/contract.js';
 import type { FactoryLine, FactoryState } from '../ipc/contract-types.js';
 import { CSV_HEADER, factoryReducer, initialFactoryState, lineToCsv, ruleRejects, type FactoryAction } from './factory-state.js';
-import { seedHook } from './seed-config.js';
+import { policyHook, seedHook } from './seed-config.js';
 import type { FlashRunner } from './types.js';
 import { userErrorOf } from './user-error-of.js';
 
@@ -105,7 +105,14 @@ export class FactoryService {
       hostname = rendered?.config.hostname ?? '';
       this.dispatch({ type: 'begin', device: d.device, hostname });
       const summary = await this.run(
-        { image: s.req.image, targets: [d.device], verify: true, grow: true, seed: rendered === undefined ? undefined : seedHook([rendered]) },
+        {
+          image: s.req.image,
+          targets: [d.device],
+          verify: true,
+          grow: true,
+          seed: rendered === undefined ? undefined : seedHook([rendered]),
+          policyFor: rendered === undefined ? undefined : policyHook([rendered]),
+        },
         (ev) => {
           if (ev.kind === 'progress') this.dispatch({ type: 'progress', device: d.device, phase: ev.phase, fraction: ev.total ? ev.bytes / ev.total : undefined });
         },

@@ -12,7 +12,7 @@ import type { RenderedConfig } from '../../provisioning/config/render.js';
 import type { ClientContext, ValidRequests } from '../ipc/contract.js';
 import type { UserError } from '../ipc/contract-types.js';
 import { userError } from '../ipc/error-text.js';
-import { seedHook } from './seed-config.js';
+import { policyHook, seedHook } from './seed-config.js';
 import type { FlashRunner } from './types.js';
 import { userErrorOf } from './user-error-of.js';
 
@@ -49,6 +49,7 @@ export class FlashService {
       grow: req.grow,
       allowSystemDrive: req.allowSystemDrive,
       seed: rendered === undefined ? undefined : seedHook(rendered),
+      policyFor: rendered === undefined ? undefined : policyHook(rendered),
     };
     void this.run(spec, (event) => client.emit('flash', { type: 'event', jobId, event }), abort.signal)
       .then((summary) => {

@@ -1,32 +1,23 @@
 /**
- * The seed step of a flash (FlashSpec.seed): put each device's rendered config files
- * (3os/config.yaml + 3os/config.agent) into its 3OS-CONFIG partition through our FAT writer,
- * without mounting, then flush. A disk without a 3os config partition is E_NOT_3OS (the image
- * on it stays valid; only the settings are missing).
+ * The settings half of a flash from the app: per target, the seed hook (the rendered config
+ * written into the 3OS-CONFIG partition by provisioning/seed, read back) and the storage policy
+ * that device's config asks the grow step for. Target number i gets rendered[i].
  */
-import type { DiskIO } from '../../flasher/disk-io.js';
-import { FlashError } from '../../flasher/errors.js';
+import { parseStoragePolicy, type StoragePolicy } from '../../provisioning/lvm/index.js';
 import type { RenderedConfig } from '../../provisioning/config/render.js';
-import { openFat } from '../../provisioning/fat/index.js';
-import { find3osPartitions, readPartitionTable } from '../../provisioning/partition/index.js';
 import type { FlashSpec } from '../../provisioning/pipeline.js';
+import { seedDisk } from '../../provisioning/seed/seed-disk.js';
 
-export async function seedDisk(disk: DiskIO, target: string, rendered: RenderedConfig): Promise<{ files: string[]; hostname: string | undefined }> {
-  const layout = find3osPartitions(await readPartitionTable(disk));
-  if (layout.config === undefined) {
-    throw new FlashError('E_NOT_3OS', `${target} has no 3os config partition (3os-config): the settings were not written`, { target, phase: 'seed' });
-  }
-  const fat = await openFat(disk, layout.config.start, layout.config.size);
-  for (const f of rendered.seedFiles) await fat.writeFile(f.path, f.data, { mkdirs: true });
-  await fat.flush();
-  return { files: rendered.seedFiles.map((f) => f.path), hostname: rendered.config.hostname };
-}
-
-/** A seed hook for a batch: target number i gets rendered[i]. */
 export function seedHook(rendered: readonly RenderedConfig[]): NonNullable<FlashSpec['seed']> {
-  return async (disk, target, index) => {
+  return async (disk, _target, index) => {
     const r = rendered[index];
     if (r === undefined) return undefined;
-    return seedDisk(disk, target, r);
+    const s = await seedDisk(disk, r);
+    return { files: [...s.files], hostname: s.hostname };
   };
+}
+
+export function policyHook(rendered: readonly RenderedConfig[]): (index: number) => StoragePolicy | undefined {
+  const policies = rendered.map((r) => (r.config.storage === undefined ? undefined : parseStoragePolicy(r.config.storage, 'storage')));
+  return (index) => policies[index];
 }

@@ -4,12 +4,29 @@
  * import them without pulling Node code into the page. The request schemas (zod) are in
  * contract.ts, which ties both halves to the names in channels.ts.
  */
-import type { Refusal, Warning } from '../../flasher/drives/safety.js';
 import type { Drive, DriveBus, DriveEntry, ThreeOsInfo } from '../../flasher/drives/types.js';
 import type { JobEvent } from '../../flasher/progress.js';
 import type { JobSummary } from '../../flasher/write/job-types.js';
 
-export type { Drive, DriveBus, DriveEntry, Refusal, Warning, JobEvent, JobSummary, ThreeOsInfo };
+export type { Drive, DriveBus, DriveEntry, JobEvent, JobSummary, ThreeOsInfo };
+
+/**
+ * A safety rule's refusal or warning (the shapes of flasher/drives/safety.ts, restated here
+ * because that file is code the renderer must not load; the backend's assignment checks they agree).
+ */
+export interface Refusal {
+  readonly code: string;
+  readonly message: string;
+  readonly shortfall?: number | undefined;
+}
+
+export interface Warning {
+  readonly code: string;
+  readonly message: string;
+}
+
+/** The answer to every request: the value, or the error in a technician's words. */
+export type Reply<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: UserError };
 
 /** An error as a technician reads it: plain words first, the engine's detail one click away. */
 export interface UserError {
@@ -113,7 +130,7 @@ export interface PartitionView {
 export interface DiskInspection {
   readonly target: string;
   readonly size: number;
-  readonly table: 'gpt' | 'mbr';
+  readonly table: 'gpt' | 'mbr' | undefined;
   readonly partitions: readonly PartitionView[];
   readonly is3os: boolean;
   /** 3os/image.json, parsed. */
@@ -122,6 +139,8 @@ export interface DiskInspection {
   readonly configYaml: string | undefined;
   /** 3os/result.json (what the first boot applied), parsed. */
   readonly result: unknown;
+  /** What the grow step recorded on the disk. */
+  readonly grow: unknown;
   readonly notes: readonly string[];
 }
 

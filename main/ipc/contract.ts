@@ -18,8 +18,8 @@ const pathLike = z
   .max(4096)
   .refine((s) => !s.includes('\0'), { error: 'must not contain NUL' });
 
-/** A JSON object as the config editor produces it (validated again by the config schema). */
-const configObject = z.record(z.string(), z.json());
+/** A JSON object as the config editor produces it (checked field by field by the config schema). */
+const configObject = z.record(z.string(), z.unknown());
 
 const session = z.string().regex(/^[0-9a-f]{32}$/, { error: 'is not a session id' });
 
@@ -94,8 +94,10 @@ export const requestSchemas = {
 } as const satisfies Record<RequestName, z.ZodType>;
 
 export type RequestSchemas = typeof requestSchemas;
-/** What the UI sends for each request. */
-export type Requests = { [K in RequestName]: z.input<RequestSchemas[K]> };
+type DeepReadonly<T> = T extends readonly (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [P in keyof T]: DeepReadonly<T[P]> } : T;
+
+/** What the UI sends for each request (read-only: the UI never needs to mutate a request). */
+export type Requests = { [K in RequestName]: DeepReadonly<z.input<RequestSchemas[K]>> };
 /** What a handler receives after validation. */
 export type ValidRequests = { [K in RequestName]: z.output<RequestSchemas[K]> };
 

@@ -5,11 +5,11 @@
  */
 import type { RequestName } from './channels.js';
 import { parseRequest, type ClientContext, type Handlers } from './contract.js';
-import type { Responses, UserError } from './contract-types.js';
+import type { Reply, Responses } from './contract-types.js';
 import { userError } from './error-text.js';
 import { userErrorOf } from '../backend/user-error-of.js';
 
-export type Reply<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: UserError };
+export type { Reply };
 
 export async function dispatch<K extends RequestName>(handlers: Handlers, name: K, payload: unknown, client: ClientContext): Promise<Reply<Responses[K]>> {
   const parsed = parseRequest(name, payload);

@@ -8,7 +8,7 @@
 import { EVENT_NAMES, REQUEST_NAMES, eventChannel, isEventName, requestChannel, type EventName, type RequestName } from '../ipc/channels.js';
 import type { Requests } from '../ipc/contract.js';
 import type { Events, Responses } from '../ipc/contract-types.js';
-import type { Reply } from '../ipc/dispatch.js';
+import type { Reply } from '../ipc/contract-types.js';
 
 /** The parts of ipcRenderer the preload uses. */
 export interface IpcRendererLike {

@@ -8,7 +8,7 @@
  * (--sha256, bmap ranges) are judged when the stream ends, before any first MiB is written.
  * A target that fails stops alone, says where and why, and has its first MiB zeroed.
  */
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { FlashError, isFlashError } from '../errors.js';
 import { SpeedMeter, type JobEvent, type ProgressPhase } from '../progress.js';
 import { openImage, type OpenedImage } from '../source/open-image.js';
@@ -185,10 +185,26 @@ async function runWithImage(
 
   await Promise.all(slots.map((s) => s.writer?.idle() ?? Promise.resolve()));
   const results = await Promise.all(
-    slots.map((s) => finishTarget(s, sourceError, verify, map, pool, head.subarray(0, headLen), h64, opts, onEvent)),
+    slots.map((s) => finishTarget(s, { sourceError, verify, map, pool, head: head.subarray(0, headLen), h64, opts, onEvent, sourceAt: sourceReader(image) })),
   );
   clearInterval(ticker);
   return { image: spec.image, format: image.format, imageSize: size ?? 0, sha256: imageSha, results };
+}
+
+/** Re-read image bytes to name the exact bad byte after a verify mismatch (raw local files only). */
+function sourceReader(image: OpenedImage): ((offset: number, length: number) => Promise<Buffer>) | undefined {
+  const path = image.localPath;
+  if (image.format !== 'raw' || path === undefined) return undefined;
+  return async (offset, length) => {
+    const fh = await open(path, 'r');
+    try {
+      const b = Buffer.alloc(length);
+      const { bytesRead } = await fh.read(b, 0, length, offset);
+      return b.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  };
 }
 
 /** Pieces of a chunk that lie past the held-back first MiB. */
@@ -284,17 +300,20 @@ async function streamImage(
   }
 }
 
-async function finishTarget(
-  s: Slot,
-  sourceError: FlashError | undefined,
-  verify: boolean,
-  map: WrittenMap,
-  pool: ChunkPool,
-  head: Buffer,
-  h64: (b: Uint8Array) => bigint,
-  opts: RunOptions,
-  onEvent: (e: JobEvent) => void,
-): Promise<TargetResult> {
+interface FinishContext {
+  readonly sourceError: FlashError | undefined;
+  readonly verify: boolean;
+  readonly map: WrittenMap;
+  readonly pool: ChunkPool;
+  readonly head: Buffer;
+  readonly h64: (b: Uint8Array) => bigint;
+  readonly opts: RunOptions;
+  readonly onEvent: (e: JobEvent) => void;
+  readonly sourceAt: ((offset: number, length: number) => Promise<Buffer>) | undefined;
+}
+
+async function finishTarget(s: Slot, ctx: FinishContext): Promise<TargetResult> {
+  const { sourceError, verify, map, pool, head, h64, opts, onEvent, sourceAt } = ctx;
   const t = s.target;
   let error = s.error ?? s.writer?.error ?? sourceError?.withContext({ target: s.path });
   if (t !== undefined && error === undefined) {
@@ -305,7 +324,7 @@ async function finishTarget(
       if (verify) {
         s.phase = 'verify';
         s.doneBytes = 0;
-        await verifyTarget(t, map, pool, { depth: VERIFY_DEPTH, h64, onBytes: (b) => (s.doneBytes = b) });
+        await verifyTarget(t, map, pool, { depth: VERIFY_DEPTH, h64, onBytes: (b) => (s.doneBytes = b), sourceAt });
       }
       s.phase = 'finalize';
       await writeHead(t, pool, head, verify);

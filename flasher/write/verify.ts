@@ -12,6 +12,22 @@ export interface VerifyOptions {
   readonly depth: number;
   readonly h64: (b: Uint8Array) => bigint;
   readonly onBytes?: (bytes: number) => void;
+  /** The image's bytes at an offset, when the source can be read again (a raw local file). */
+  readonly sourceAt?: ((offset: number, length: number) => Promise<Buffer>) | undefined;
+}
+
+/** Narrow a bad 64 KiB piece down to its first differing byte, when the source can be re-read. */
+async function firstBadByte(target: WriteTarget, pieceOffset: number, length: number, opts: VerifyOptions): Promise<number> {
+  if (opts.sourceAt === undefined) return pieceOffset;
+  try {
+    const want = await opts.sourceAt(pieceOffset, length);
+    const got = Buffer.alloc(length);
+    const n = await target.readAt(got, pieceOffset, false);
+    for (let i = 0; i < Math.min(n, want.length); i++) if (got[i] !== want[i]) return pieceOffset + i;
+    return pieceOffset + Math.min(n, want.length);
+  } catch {
+    return pieceOffset;
+  }
 }
 
 export async function verifyTarget(target: WriteTarget, map: WrittenMap, pool: ChunkPool, opts: VerifyOptions): Promise<void> {
@@ -51,10 +67,24 @@ export async function verifyTarget(target: WriteTarget, map: WrittenMap, pool: C
 
   await Promise.all(Array.from({ length: opts.depth }, () => worker()));
   if (firstBad !== undefined) {
-    throw new FlashError('E_VERIFY_MISMATCH', `${target.path}: verification failed, the data read back differs in the 64 KiB block at byte ${firstBad}`, {
+    const piece = firstBad;
+    const at = await firstBadByte(target, piece, map.piece(pieceIndexAt(map, piece)).length, opts);
+    const where = at === piece && opts.sourceAt === undefined ? `in the 64 KiB block at byte ${piece}` : `at byte ${at}`;
+    throw new FlashError('E_VERIFY_MISMATCH', `${target.path}: verification failed, the data read back differs ${where}`, {
       target: target.path,
       phase: 'verify',
-      offset: firstBad,
+      offset: at,
     });
   }
+}
+
+function pieceIndexAt(map: WrittenMap, offset: number): number {
+  let lo = 0;
+  let hi = map.count - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (map.piece(mid).offset <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }

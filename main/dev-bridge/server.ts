@@ -43,7 +43,7 @@ export function staticFile(root: string, urlPath: string): string | undefined {
   } catch {
     return undefined;
   }
-  if (p.includes('\0') || p.includes('\\')) return undefined;
+  if (p.includes('\0') || p.includes('\\') || p.split('/').includes('..')) return undefined;
   const rel = normalize(p === '/' ? '/index.html' : p).replace(/^\/+/, '');
   if (rel.split('/').includes('..')) return undefined;
   const file = join(root, rel);

@@ -36,7 +36,7 @@ export function resolveAppFile(root: string, url: string): string | undefined {
   } catch {
     return undefined;
   }
-  if (path.includes('\0') || path.includes('\\')) return undefined;
+  if (path.includes('\0') || path.includes('\\') || path.split('/').includes('..')) return undefined;
   const rel = normalize(path === '/' || path === '' ? '/index.html' : path).replace(/^[/\\]+/, '');
   if (rel === '' || rel.startsWith('..') || rel.split(/[/\\]/).includes('..')) return undefined;
   const file = join(root, rel);

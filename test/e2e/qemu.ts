@@ -5,7 +5,7 @@
  * console, lends the line to the CLI through a socat pty, and always stops QEMU.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -24,6 +24,8 @@ export class Vm {
   private socat: ChildProcess | undefined;
   private exited: Promise<number | null> | undefined;
   private seq = 0;
+  /** Bytes the test's console connection received (a dead connection shows here). */
+  received = 0;
   /** Where the console log starts for the current wait (so old boots do not match). */
   mark = 0;
   readonly log: string;
@@ -40,10 +42,13 @@ export class Vm {
 
   async start(): Promise<void> {
     for (const f of [OVMF_CODE, OVMF_VARS]) if (!existsSync(f)) throw new Error(`${f} missing: apt-get install ovmf`);
+    await rm(this.sockPath, { force: true });
     const vars = join(this.dir, `${this.name}.vars.fd`);
     if (!existsSync(vars)) await copyFile(OVMF_VARS, vars);
     const args = [
-      '-accel', 'tcg', '-m', '512', '-smp', '1', '-display', 'none', '-monitor', 'none', '-nodefaults', '-no-user-config',
+      // -no-reboot: a guest reboot ends QEMU and the test powers the machine on again (a warm
+      // reset inside one QEMU left the console deaf to input after a socket reconnect).
+      '-no-reboot', '-accel', 'tcg', '-m', '512', '-smp', '1', '-display', 'none', '-monitor', 'none', '-nodefaults', '-no-user-config',
       '-drive', `if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`,
       '-drive', `if=pflash,format=raw,file=${vars}`,
       '-drive', `if=virtio,format=raw,file=${this.disk},cache=writeback`,
@@ -71,7 +76,7 @@ export class Vm {
       s.once('connect', resolve);
       s.once('error', reject);
     });
-    s.on('data', () => undefined);
+    s.on('data', (d: Buffer) => (this.received += d.length));
     s.on('error', () => undefined);
     this.sock = s;
   }
@@ -126,7 +131,7 @@ export class Vm {
       const m = text.match(re);
       if (m !== null) return m;
       if (this.proc?.exitCode !== null && this.proc?.exitCode !== undefined) throw new Error(`QEMU exited (${this.proc.exitCode}) while waiting for ${what}. Console:\n${tail(text)}`);
-      if (Date.now() > end) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}. Console said:\n${tail(text)}`);
+      if (Date.now() > end) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what} (console connection: ${this.sock === undefined ? 'none' : `${this.received} bytes in`}). Console said:\n${tail(text)}`);
       await sleep(250);
     }
   }
@@ -152,6 +157,15 @@ export class Vm {
     if (r === 'timeout') throw new Error(`QEMU did not exit within ${timeoutMs / 1000} s. Console:\n${tail((await this.console()).slice(this.mark))}`);
     running.delete(this);
     return r ?? null;
+  }
+
+  /** The guest rebooted (QEMU ended, -no-reboot): power it on again, as a power cycle would. */
+  async powerCycle(): Promise<void> {
+    await this.waitExit();
+    this.disconnect();
+    await this.unbridge();
+    await this.markNow();
+    await this.start();
   }
 
   async poweroff(): Promise<void> {

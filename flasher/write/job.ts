@@ -157,6 +157,7 @@ async function runWithImage(
         chunk.data.copy(head, chunk.offset, 0, n);
         headLen = Math.max(headLen, chunk.offset + n);
       }
+      if (chunk.offset === 0) refuseSectorMismatch(live(), gptSectorSize(chunk.data.subarray(0, len)));
       // Hold the chunk while handing it out: a writer with nothing to write releases it at once.
       chunk.refs += 1;
       for (const s of live()) {
@@ -205,6 +206,28 @@ function sourceReader(image: OpenedImage): ((offset: number, length: number) => 
       await fh.close();
     }
   };
+}
+
+/** The logical sector size an image's GPT was built for (its header at LBA 1), if it has one. */
+export function gptSectorSize(head: Buffer): number | undefined {
+  for (const ss of [512, 4096]) if (head.length >= ss + 8 && head.toString('latin1', ss, ss + 8) === 'EFI PART') return ss;
+  return undefined;
+}
+
+/** A GPT built for 512-byte sectors cannot be read on a 4Kn drive (and the reverse): refuse, never convert. */
+function refuseSectorMismatch(slots: readonly Slot[], imageSs: number | undefined): void {
+  if (imageSs === undefined) return;
+  for (const s of slots) {
+    const t = s.target;
+    if (t?.kind !== 'block' || t.sectorSize === imageSs) continue;
+    s.writer?.fail(
+      new FlashError('E_PARTITION_TABLE', `${s.path} uses ${t.sectorSize}-byte sectors, but the image's GPT was built for ${imageSs}-byte sectors: it would not be readable there`, {
+        target: s.path,
+        phase: 'write',
+        offset: 0,
+      }),
+    );
+  }
 }
 
 /** Pieces of a chunk that lie past the held-back first MiB. */

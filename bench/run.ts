@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { row, sh, shOut, timed, type Timed } from './util.js';
 import { benchGrow } from './grow.js';
+import { benchSerialThroughput } from '../provisioning/serial/bench.js';
 
 const GiB = 1024 ** 3;
 const SIZE = Number(process.env.BENCH_SIZE ?? 2 * GiB);
@@ -100,6 +101,10 @@ async function main(): Promise<void> {
     // (e) grow on a 256 GiB sparse target.
     const g = await benchGrow(dir);
     out(['(e) grow, 256 GiB sparse target', g.ours.toFixed(3), g.tools.toFixed(3), (g.ours / g.tools).toFixed(2), 'ours < 1 s']);
+
+    // (f) serial: a 64 KiB payload to the real agent over a pty pair paced at 115200 8N1.
+    const ser = await benchSerialThroughput({ bytes: 65536, baud: 115200 });
+    out(['(f) serial 64 KiB at 115200 (B/s, share of the line)', ser.bytesPerSecond.toFixed(0), '11520', ser.lineUtilisation.toFixed(2), '>= 0.60']);
   } finally {
     for (const l of loops) await shOut(`losetup -d ${l}`).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });

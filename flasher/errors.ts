@@ -17,7 +17,9 @@ export type Phase =
   | 'finalize'
   | 'grow'
   | 'seed'
-  | 'serial';
+  | 'serial'
+  | 'slot'
+  | 'repair';
 
 /** Stable error codes and the CLI exit code each one maps to (documented in README). */
 export const ERROR_CODES = {
@@ -48,6 +50,8 @@ export const ERROR_CODES = {
   E_FAT: 51,
   E_FAT_FULL: 52,
   E_NOT_3OS: 53,
+  /** A/B slot switch impossible: no boot entry for the slot, or no slot mechanism on the boot partition. */
+  E_SLOT: 54,
   E_SERIAL: 60,
   E_CANCELLED: 70,
   /** The privileged helper could not be started with administrator rights (not authorised, no polkit agent). */

@@ -13,7 +13,8 @@ import { detect3os } from '../../flasher/drives/detect-3os.js';
 import { prepareTarget } from '../../flasher/drives/prepare.js';
 import { FlashError, isFlashError, sysCode, type ErrorCode } from '../../flasher/errors.js';
 import type { JobEvent } from '../../flasher/progress.js';
-import type { JobSummary, WriteJobSpec } from '../../flasher/write/job-types.js';
+import type { JobSummary } from '../../flasher/write/job-types.js';
+import type { HelperJobSpec } from './protocol.js';
 import { readLines, writeLine } from './lines.js';
 import {
   HELPER_EXIT,
@@ -27,7 +28,7 @@ import {
 } from './protocol.js';
 
 /** The write engine's entry point, injected (the real one is flasher/write/job.ts). */
-export type JobRunner = (spec: WriteJobSpec, onEvent: (e: JobEvent) => void, signal?: AbortSignal) => Promise<JobSummary>;
+export type JobRunner = (spec: HelperJobSpec, onEvent: (e: JobEvent) => void, signal?: AbortSignal) => Promise<JobSummary>;
 
 export interface HelperOptions {
   readonly input: Readable;
@@ -36,9 +37,9 @@ export interface HelperOptions {
   readonly token: string;
   readonly runJob: JobRunner;
   /** Safety re-check of every target (default: assessTargets with the image's raw size). */
-  readonly assess?: ((job: WriteJobSpec) => Promise<readonly TargetAssessment[]>) | undefined;
+  readonly assess?: ((job: HelperJobSpec) => Promise<readonly TargetAssessment[]>) | undefined;
   /** Make one target writable (default: prepareTarget, which unmounts it). */
-  readonly prepare?: ((target: string, job: WriteJobSpec) => Promise<void>) | undefined;
+  readonly prepare?: ((target: string, job: HelperJobSpec) => Promise<void>) | undefined;
   /** Parent pid to watch (default: none). */
   readonly parentPid?: number | undefined;
   /** Override the parent liveness check (tests). */
@@ -87,7 +88,7 @@ export async function rawImageSize(image: string): Promise<number | undefined> {
   }
 }
 
-async function defaultAssess(job: WriteJobSpec): Promise<readonly TargetAssessment[]> {
+async function defaultAssess(job: HelperJobSpec): Promise<readonly TargetAssessment[]> {
   return assessTargets(job.targets, {
     imagePath: job.image,
     imageSize: await rawImageSize(job.image),
@@ -96,7 +97,7 @@ async function defaultAssess(job: WriteJobSpec): Promise<readonly TargetAssessme
   });
 }
 
-async function defaultPrepare(target: string, job: WriteJobSpec): Promise<void> {
+async function defaultPrepare(target: string, job: HelperJobSpec): Promise<void> {
   await prepareTarget(target, { allowSystemDrive: job.allowSystemDrive });
 }
 
@@ -167,7 +168,7 @@ export function runHelper(o: HelperOptions): Promise<HelperExitCode> {
     await abandon(`protocol error: ${message}`, HELPER_EXIT.PROTOCOL);
   };
 
-  const runJob = async (spec: WriteJobSpec): Promise<void> => {
+  const runJob = async (spec: HelperJobSpec): Promise<void> => {
     const assessed = await assess(spec);
     const refusals: WireRefusal[] = assessed.flatMap((a) => a.refusals.map((r) => ({ target: a.target, ...r })));
     if (refusals.length > 0) {
@@ -206,7 +207,7 @@ export function runHelper(o: HelperOptions): Promise<HelperExitCode> {
     else finish(summary.results.every((r) => r.ok) ? HELPER_EXIT.OK : HELPER_EXIT.JOB_FAILED);
   };
 
-  const startJob = (spec: WriteJobSpec): void => {
+  const startJob = (spec: HelperJobSpec): void => {
     state = 'busy';
     job = runJob(spec).catch(async (e: unknown) => {
       if (state === 'done' || abandoning) return;

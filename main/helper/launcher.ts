@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { FlashError, type ErrorCode } from '../../flasher/errors.js';
 import type { JobEvent } from '../../flasher/progress.js';
-import type { JobSummary, WriteJobSpec } from '../../flasher/write/job-types.js';
+import type { JobSummary } from '../../flasher/write/job-types.js';
+import type { HelperJobSpec } from './protocol.js';
 import { planLaunch, type Transport } from './elevation.js';
 import { readLines, writeLine } from './lines.js';
 import { decodeHelperMessage, encodeMessage, type ParentMessage, type WireRefusal } from './protocol.js';
@@ -80,7 +81,7 @@ function exitError(code: number | null, signal: NodeJS.Signals | null, stderr: s
 }
 
 /** Run one write job in a fresh helper process; resolves with its summary. */
-export async function runJobInHelper(job: WriteJobSpec, onEvent: (e: JobEvent) => void, opts: HelperRunOptions): Promise<JobSummary> {
+export async function runJobInHelper(job: HelperJobSpec, onEvent: (e: JobEvent) => void, opts: HelperRunOptions): Promise<JobSummary> {
   const platform = opts.platform ?? process.platform;
   const elevate = opts.elevate !== 'never' && !(platform !== 'win32' && process.getuid?.() === 0);
   const transport: Transport = opts.transport ?? (platform === 'linux' ? 'stdio' : 'socket');

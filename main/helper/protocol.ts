@@ -33,11 +33,11 @@ export const HELPER_EXIT = {
 } as const;
 export type HelperExitCode = (typeof HELPER_EXIT)[keyof typeof HELPER_EXIT];
 
-/** Longest line either side accepts (a job is a few hundred bytes; events are small). */
-export const MAX_LINE_BYTES = 256 * 1024;
+/** Longest line either side accepts (a job with seeded configs is a few KiB per target; events are small). */
+export const MAX_LINE_BYTES = 4 * 1024 * 1024;
 
 const errorCode = z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]);
-const phase = z.enum(['open', 'source', 'decompress', 'write', 'flush', 'verify', 'finalize', 'grow', 'seed', 'serial']);
+const phase = z.enum(['open', 'source', 'decompress', 'write', 'flush', 'verify', 'finalize', 'grow', 'seed', 'serial', 'slot', 'repair']);
 const progressPhase = z.enum(['decompress', 'write', 'verify', 'finalize', 'grow', 'seed']);
 const count = z.number().int().nonnegative();
 const pathString = z.string().min(1).max(4096).refine((s) => !s.includes('\0'), 'must not contain NUL');
@@ -50,14 +50,31 @@ export const wireErrorSchema = z.strictObject({
   offset: count.optional(),
 });
 
+/** A file to seed into the config partition: rendered and validated by the (unprivileged) parent. */
+const seedFileSchema = z.strictObject({
+  path: z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/).max(255),
+  base64: z.string().max(1024 * 1024),
+});
+
+export const seedSchema = z.strictObject({ files: z.array(seedFileSchema).min(1).max(16), hostname: z.string().max(253).optional() });
+
 export const writeJobSpecSchema = z.strictObject({
   image: pathString,
-  targets: z.array(pathString).min(1).max(64),
+  targets: z.array(pathString).min(1).max(64).readonly(),
   bmap: pathString.optional(),
   sha256: z.string().regex(/^[0-9a-fA-F]{64}$/).optional(),
   verify: z.boolean().optional(),
   allowSystemDrive: z.boolean().optional(),
+  /** Grow the 3os data volume after writing (default true). */
+  grow: z.boolean().optional(),
+  /** Storage policy for the grow step (checked again by provisioning/lvm parseStoragePolicy). */
+  policy: z.unknown().optional(),
+  /** One seed per target, in target order (null: nothing to seed there). */
+  seeds: z.array(seedSchema.nullable()).max(64).optional(),
 });
+
+const grownSchema = z.strictObject({ diskSize: count, dataBytes: count, changed: z.boolean() });
+const seededSchema = z.strictObject({ files: z.array(z.string()).readonly(), hostname: z.string().optional() });
 
 export const jobEventSchema = z.discriminatedUnion('kind', [
   z.strictObject({
@@ -77,6 +94,8 @@ export const jobEventSchema = z.discriminatedUnion('kind', [
     bytesWritten: count,
     verified: z.boolean(),
     seconds: z.number().nonnegative(),
+    grown: grownSchema.optional(),
+    seeded: seededSchema.optional(),
   }),
   z.strictObject({ kind: z.literal('info'), target: z.string().optional(), message: z.string().max(4096) }),
 ]);
@@ -94,6 +113,8 @@ export const jobSummarySchema = z.strictObject({
       verified: z.boolean(),
       seconds: z.number().nonnegative(),
       error: wireErrorSchema.optional(),
+      grown: grownSchema.optional(),
+      seeded: seededSchema.optional(),
     }),
   ),
 });
@@ -128,6 +149,8 @@ export const helperMessageSchema = z.discriminatedUnion('type', [
 ]);
 
 export type ParentMessage = z.infer<typeof parentMessageSchema>;
+/** The one job a helper runs: a write job plus the grow and seed steps, as it crosses the wire. */
+export type HelperJobSpec = z.infer<typeof writeJobSpecSchema>;
 export type HelperMessage = z.infer<typeof helperMessageSchema>;
 export type WireRefusal = z.infer<typeof refusalSchema>;
 

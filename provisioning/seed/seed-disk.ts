@@ -32,8 +32,17 @@ function filesFor(rendered: RenderedConfig, format: FirstBootFormat): { path: st
 }
 
 export async function seedDisk(disk: DiskIO, rendered: RenderedConfig, format: FirstBootFormat = '3os-native'): Promise<SeedResult> {
+  const files = await writeSeedFiles(disk, filesFor(rendered, format));
+  return { files, hostname: rendered.config.hostname, digest: rendered.digest };
+}
+
+/**
+ * Write already rendered files into the config partition (free space checked first), drop a stale
+ * result.json, and read every file back. Used by seedDisk and by the privileged helper, which gets
+ * files rendered and validated by its unprivileged parent.
+ */
+export async function writeSeedFiles(disk: DiskIO, files: readonly { readonly path: string; readonly data: Buffer }[]): Promise<string[]> {
   const { volume } = await openConfigPartition(disk);
-  const files = filesFor(rendered, format);
   const need = files.reduce((n, f) => n + f.data.length, 0);
   const free = await volume.freeBytes();
   if (need > free) {
@@ -48,5 +57,5 @@ export async function seedDisk(disk: DiskIO, rendered: RenderedConfig, format: F
       throw new FlashError('E_VERIFY_MISMATCH', `${disk.path}: ${f.path} reads back differently after seeding`, { target: disk.path, phase: 'seed' });
     }
   }
-  return { files: files.map((f) => f.path), hostname: rendered.config.hostname, digest: rendered.digest };
+  return files.map((f) => f.path);
 }

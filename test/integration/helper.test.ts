@@ -11,6 +11,8 @@ import { join, resolve } from 'node:path';
 import { runJobInHelper, HelperRefusedError } from '../../main/helper/launcher.js';
 import { HELPER_EXIT } from '../../main/helper/protocol.js';
 import type { JobEvent } from '../../flasher/progress.js';
+import { renderBatch } from '../../provisioning/config/index.js';
+import { build3osImage } from '../helpers/threeos-image.js';
 
 const repo = resolve(import.meta.dirname, '..', '..');
 let build: string;
@@ -69,6 +71,20 @@ describe('helper process', () => {
     const written = await fsp.readFile(target);
     expect(written.subarray(0, data.length).equals(data)).toBe(true);
     expect(events.some((e) => e.kind === 'done' && e.ok)).toBe(true);
+  });
+
+  it('runs the whole flash of a 3os image: write, grow the data volume, seed the parent-rendered config', async () => {
+    const img = await build3osImage(dir, 'helper-3os.img');
+    const target = join(dir, 'helper-3os-out.img');
+    await fsp.writeFile(target, '');
+    await fsp.truncate(target, 512 * 1024 * 1024);
+    const [rendered] = renderBatch('version: 1\nhostname: helper-{index:02}\n', [{ index: 1 }]).map((b) => b.rendered);
+    if (rendered === undefined) throw new Error('no config');
+    const seeds = [{ files: rendered.seedFiles.map((f) => ({ path: f.path, base64: Buffer.from(f.data).toString('base64') })), hostname: rendered.config.hostname }];
+    const summary = await runJobInHelper({ image: img.path, targets: [target], seeds }, () => undefined, { helperCommand: [process.execPath, entry], elevate: 'never' });
+    expect(summary.results[0]).toMatchObject({ ok: true, verified: true, grown: { diskSize: 512 * 1024 * 1024, changed: true }, seeded: { hostname: 'helper-01' } });
+    const yaml = execFileSync('mtype', ['-i', `${target}@@${img.parts.config.start}`, '::/3os/config.yaml'], { encoding: 'utf8' });
+    expect(yaml).toMatch(/hostname: helper-01/);
   });
 
   it('same over the socket transport (what macOS/Windows use), token checked both ways', async () => {

@@ -7,6 +7,7 @@ import { growCommand } from './grow.js';
 import { inspectCommand } from './inspect.js';
 import { seedCommand } from './seed.js';
 import { serialCommand } from './serial.js';
+import { slotCommand } from './slot.js';
 import { writeCommand } from './write.js';
 
-export const commands: readonly Command[] = [writeCommand, catalogCommand, cacheCommand, drivesCommand, growCommand, seedCommand, inspectCommand, serialCommand];
+export const commands: readonly Command[] = [writeCommand, catalogCommand, cacheCommand, drivesCommand, growCommand, seedCommand, inspectCommand, serialCommand, slotCommand];

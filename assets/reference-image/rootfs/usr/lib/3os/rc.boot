@@ -100,6 +100,12 @@ bless_slot() {
   done
   def=$(awk '$1 == "default" { print $2; exit }' "$BOOT/loader/loader.conf" 2>/dev/null)
   case $def in 3os-a*) dslot=a ;; 3os-b*) dslot=b ;; *) dslot=$SLOT ;; esac
+  # a trial default ("3os-X+[1-9]*.conf") for the slot that just came up becomes a plain one
+  case $def in
+    "3os-$SLOT+"*)
+      { grep -v '^[[:space:]]*default[[:space:]]' "$BOOT/loader/loader.conf"; echo "default 3os-$SLOT.conf"; } >"$BOOT/loader/loader.conf.new" &&
+        mv -f "$BOOT/loader/loader.conf.new" "$BOOT/loader/loader.conf" ;;
+  esac
   if [ "$dslot" != "$SLOT" ]; then
     for e in "$E/3os-$dslot+0-"*.conf; do
       [ -f "$e" ] || continue

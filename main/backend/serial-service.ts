@@ -95,8 +95,9 @@ export class SerialService {
 
   public async push(req: ValidRequests['serialPush'], client: ClientContext): Promise<SerialPushView> {
     const c = this.get(req.session, client).client;
-    const rendered = renderConfig(req.config, { what: 'settings' });
-    await c.hello();
+    const info = await c.hello();
+    const device = { index: req.index ?? 1, serial: info.serial === '' ? undefined : info.serial };
+    const rendered = renderConfig(req.config, { device, what: 'settings' });
     const r = await pushConfig(c, { yaml: Buffer.from(rendered.configYaml, 'utf8'), agent: Buffer.from(rendered.agentForm, 'utf8') });
     return { bytes: r.bytes, seconds: r.seconds, result: r.result };
   }

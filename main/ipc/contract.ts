@@ -75,7 +75,8 @@ export const requestSchemas = {
     slot: z.enum(['a', 'b']).optional(),
     lines: z.number().int().min(1).max(10_000).optional(),
   }),
-  serialPush: z.strictObject({ session, config: configObject }),
+  /** The config may be a template: it is filled in for device `index` and the serial the device reports. */
+  serialPush: z.strictObject({ session, config: configObject, index: z.number().int().min(0).max(1_000_000).optional() }),
   serialConsoleWrite: z.strictObject({ session, data: z.string().max(4096) }),
   serialClose: z.strictObject({ session }),
   factoryStart: z.strictObject({

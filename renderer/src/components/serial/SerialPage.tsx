@@ -14,7 +14,7 @@ import { TextField } from '../common/TextField.js';
 import { ConsoleView } from './ConsoleView.js';
 import { SerialActions } from './SerialActions.js';
 
-export function SerialPage({ draft }: { readonly draft: ConfigDraft }): ReactNode {
+export function SerialPage({ draft, index }: { readonly draft: ConfigDraft; readonly index: number }): ReactNode {
   const api = useApi();
   const [s, dispatch] = useReducer(serialReducer, initialSerial);
   const [ports, setPorts] = useState<readonly SerialPortView[]>([]);
@@ -47,7 +47,7 @@ export function SerialPage({ draft }: { readonly draft: ConfigDraft }): ReactNod
   const push = (): void => {
     if (session === undefined) return;
     dispatch({ type: 'busy', what: 'Sending the settings…' });
-    api.serialPush({ session, config: draftToConfig(draft) }).then(
+    api.serialPush({ session, config: draftToConfig(draft), index }).then(
       (r) => dispatch({ type: 'answer', answer: { action: 'status', text: `Settings applied by the device (${r.bytes} bytes in ${r.seconds.toFixed(1)} s).\n${JSON.stringify(r.result, null, 2)}`, data: r.result } }),
       (e: unknown) => dispatch({ type: 'error', error: userErrorOf(e) }),
     );

@@ -34,6 +34,7 @@ let harness: AgentHarness | undefined;
 const loops: Record<'a' | 'b' | 'c' | 'small', string> = { a: '', b: '', c: '', small: '' };
 
 async function shot(name: string): Promise<void> {
+  await page.evaluate('window.scrollTo(0, 0)'); // the sticky header belongs at the top of a full-page shot
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
@@ -226,8 +227,8 @@ describe('the app in Chromium over the real backend', () => {
     await page.getByLabel('Image file or URL').fill(img.path);
     // Other tests attach loop devices on this machine at the same time: the rule accepts only
     // the exact size of ours (333 MiB), so the station never touches theirs.
-    await page.getByLabel('Smallest drive (GB)').fill(String(PLUGGED_BYTES / 1e9 - 0.0001));
-    await page.getByLabel('Largest drive (GB)').fill(String(PLUGGED_BYTES / 1e9 + 0.0001));
+    await page.getByLabel('Smallest drive (GB)').fill((PLUGGED_BYTES / 1e9 - 0.0001).toFixed(4));
+    await page.getByLabel('Largest drive (GB)').fill((PLUGGED_BYTES / 1e9 + 0.0001).toFixed(4));
     await page.getByLabel('Loop devices (testing)').check();
     await page.getByLabel('USB drives and card readers').uncheck();
     await page.getByLabel('Built-in SD slots').uncheck();

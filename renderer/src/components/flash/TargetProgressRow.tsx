@@ -10,7 +10,8 @@ import { ProgressBar } from '../common/ProgressBar.js';
 
 function Outcome({ row }: { readonly row: TargetRow }): ReactNode {
   const r = row.result;
-  if (r === undefined) return null;
+  // A failed drive shows its error instead (ErrorBox); "not verified" would only repeat it.
+  if (r === undefined || !r.ok) return null;
   return (
     <ul className="outcome" aria-label={`Result for ${row.target}`}>
       <li className={r.verified ? 'ok' : 'bad'}>{r.verified ? 'Verified: what was written reads back identical' : 'Not verified'}</li>

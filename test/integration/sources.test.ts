@@ -8,7 +8,6 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isFlashError } from '../../flasher/errors.js';
 import { openImage, type OpenImageOptions } from '../../flasher/source/open-image.js';
@@ -98,15 +97,10 @@ describe('local images decode to the exact source bytes', () => {
         expect(image.format).toBe(v.format);
         expect(image.localPath).toBe(path);
         if (v.sizeKnown) expect(image.size).toBe(img.length);
-        const lag = monitorEventLoopDelay({ resolution: 10 });
-        lag.enable();
         const d = await drain(image.stream);
-        lag.disable();
         expect(d.error).toBeUndefined();
         expect(d.bytes).toBe(img.length);
         expect(d.sha256).toBe(imgSha);
-        // The main thread stays responsive: decoding happens in a process, a worker or zlib's pool.
-        expect(lag.max / 1e6).toBeLessThan(150);
         expect(image.rawSha256()).toBe(sha256(file));
         if (v.format !== 'zip') expect(image.sourceBytes()).toBe(file.length);
         else expect(image.sourceBytes()).toBe(image.compressedSize);

@@ -12,12 +12,20 @@ import type { JobEvent } from '../../flasher/progress.js';
 import type { JobSummary, TargetResult } from '../../flasher/write/job-types.js';
 import { runFlash, type FlashSpec } from '../../provisioning/pipeline.js';
 import { rawImageSize } from '../helper/helper.js';
+import { policyHook, seedHook } from './seed-config.js';
+import type { AppFlashJob } from './types.js';
 
 function failed(target: string, error: WireError): TargetResult {
   return { target, ok: false, bytesWritten: 0, verified: false, seconds: 0, error };
 }
 
-export async function runFlashDirect(spec: FlashSpec, onEvent: (e: JobEvent) => void, signal: AbortSignal): Promise<JobSummary> {
+export async function runFlashDirect(job: AppFlashJob, onEvent: (e: JobEvent) => void, signal: AbortSignal): Promise<JobSummary> {
+  const { rendered, ...write } = job;
+  const spec: FlashSpec = {
+    ...write,
+    seed: rendered === undefined ? undefined : seedHook(rendered),
+    policyFor: rendered === undefined ? undefined : policyHook(rendered),
+  };
   const checks = await assessTargets(spec.targets, {
     imagePath: spec.image,
     imageSize: await rawImageSize(spec.image),

@@ -15,7 +15,6 @@ import { renderBatch } from '../../provisioning/config/batch.js';
 import type { ClientContext, ValidRequests } from '../ipc/contract.js';
 import type { FactoryLine, FactoryState } from '../ipc/contract-types.js';
 import { CSV_HEADER, factoryReducer, initialFactoryState, lineToCsv, ruleRejects, type FactoryAction } from './factory-state.js';
-import { policyHook, seedHook } from './seed-config.js';
 import type { FlashRunner } from './types.js';
 import { userErrorOf } from './user-error-of.js';
 
@@ -110,8 +109,7 @@ export class FactoryService {
           targets: [d.device],
           verify: true,
           grow: true,
-          seed: rendered === undefined ? undefined : seedHook([rendered]),
-          policyFor: rendered === undefined ? undefined : policyHook([rendered]),
+          rendered: rendered === undefined ? undefined : [rendered],
         },
         (ev) => {
           if (ev.kind === 'progress') this.dispatch({ type: 'progress', device: d.device, phase: ev.phase, fraction: ev.total ? ev.bytes / ev.total : undefined });

@@ -12,7 +12,6 @@ import type { RenderedConfig } from '../../provisioning/config/render.js';
 import type { ClientContext, ValidRequests } from '../ipc/contract.js';
 import type { UserError } from '../ipc/contract-types.js';
 import { userError } from '../ipc/error-text.js';
-import { policyHook, seedHook } from './seed-config.js';
 import type { FlashRunner } from './types.js';
 import { userErrorOf } from './user-error-of.js';
 
@@ -48,8 +47,7 @@ export class FlashService {
       verify: req.verify,
       grow: req.grow,
       allowSystemDrive: req.allowSystemDrive,
-      seed: rendered === undefined ? undefined : seedHook(rendered),
-      policyFor: rendered === undefined ? undefined : policyHook(rendered),
+      rendered,
     };
     void this.run(spec, (event) => client.emit('flash', { type: 'event', jobId, event }), abort.signal)
       .then((summary) => {

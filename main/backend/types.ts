@@ -4,12 +4,18 @@
  * lives, and the native dialogs the host may or may not have.
  */
 import type { JobEvent } from '../../flasher/progress.js';
-import type { JobSummary } from '../../flasher/write/job-types.js';
-import type { FlashSpec } from '../../provisioning/pipeline.js';
+import type { JobSummary, WriteJobSpec } from '../../flasher/write/job-types.js';
+import type { RenderedConfig } from '../../provisioning/config/render.js';
 import type { AppFeatures } from '../ipc/contract-types.js';
 
-/** Runs one flash job (write + verify, and grow + seed where the runner supports them). */
-export type FlashRunner = (spec: FlashSpec, onEvent: (e: JobEvent) => void, signal: AbortSignal) => Promise<JobSummary>;
+/** One flash job from the app: what to write, and each target's rendered settings (target order). */
+export interface AppFlashJob extends WriteJobSpec {
+  readonly grow: boolean;
+  readonly rendered?: readonly RenderedConfig[] | undefined;
+}
+
+/** Runs one flash job: write + verify, then grow and seed each target. */
+export type FlashRunner = (job: AppFlashJob, onEvent: (e: JobEvent) => void, signal: AbortSignal) => Promise<JobSummary>;
 
 export interface BackendOptions {
   readonly mode: 'electron' | 'web';

@@ -96,7 +96,7 @@ async function startApp(): Promise<void> {
     version: app.getVersion(),
     runFlash: helperRunner(helperCommand(process.execPath, appDir, app.isPackaged)),
     dataDir: app.getPath('userData'),
-    features: { seed: false, grow: false, filePicker: true },
+    features: { seed: true, grow: true, filePicker: true },
     pickFile: async () => {
       const r = await dialog.showOpenDialog({ properties: ['openFile'], filters: [{ name: 'Disk images', extensions: ['img', 'xz', 'gz', 'zst', 'bz2', 'zip', 'raw', 'iso'] }] });
       return r.canceled ? undefined : r.filePaths[0];

@@ -25,7 +25,9 @@ case $ARCH in
   *) echo "build.sh: unknown arch $ARCH" >&2; exit 2 ;;
 esac
 HOSTARCH=$(dpkg --print-architecture)
-[ "$HOSTARCH" = "$DEBARCH" ] || { echo "build.sh: $ARCH images are built on a $DEBARCH host (the root's ELF files are collected with ldd)" >&2; exit 2; }
+if [ "$HOSTARCH" != "$DEBARCH" ] && ! dpkg --print-foreign-architectures | grep -qx "$DEBARCH"; then
+  echo "build.sh: enable $DEBARCH packages first: dpkg --add-architecture $DEBARCH && apt-get update" >&2; exit 2
+fi
 for t in apt-get dpkg-deb sgdisk mkfs.fat mmd mcopy mksquashfs mkfs.ext4 pvcreate losetup cpio gzip zstd bmaptool sha256sum ldd; do
   command -v "$t" >/dev/null || { echo "build.sh: missing tool $t (see .ci/debian-packages.txt)" >&2; exit 1; }
 done
@@ -48,33 +50,51 @@ step() { echo "== $*"; }
 
 # --- Debian packages -------------------------------------------------------------------------
 KMETA=linux-image-cloud-$DEBARCH
-KPKG=$(apt-cache depends "$KMETA" 2>/dev/null | awk '/Depends: linux-image-/ { print $2; exit }')
+KPKG=$(apt-cache depends "$KMETA:$DEBARCH" 2>/dev/null | awk '/Depends: linux-image-/ { sub(/:.*/, "", $2); print $2; exit }')
 [ -n "$KPKG" ] || { echo "build.sh: cannot resolve $KMETA (run apt-get update)" >&2; exit 1; }
 step "downloading $KPKG systemd-boot-efi busybox-static"
-( cd "$DEBS" && for p in "$KPKG" systemd-boot-efi busybox-static; do
-    ls "${p}_"*.deb >/dev/null 2>&1 || apt-get download "$p" 2>&1 | grep -v '^W: Download is performed unsandboxed' || :
+# On another architecture the root's ELF files (lvm2, e2fsprogs and the libraries they need,
+# the same sonames the host's ldd lists) come from that architecture's packages too.
+ROOT_PKGS="lvm2 dmsetup e2fsprogs libc6 libaio1 libblkid1 libbsd0 libcap2 libcom-err2 libdevmapper1.02.1 libdevmapper-event1.02.1 libedit2 libext2fs2 libgcrypt20 libgpg-error0 liblz4-1 liblzma5 libmd0 libpcre2-8-0 libselinux1 libsystemd0 libtinfo6 libudev1 libuuid1 libzstd1"
+PKGS="$KPKG systemd-boot-efi busybox-static"
+[ "$HOSTARCH" = "$DEBARCH" ] || PKGS="$PKGS $ROOT_PKGS"
+( cd "$DEBS" && for p in $PKGS; do
+    ls "${p}_"*"_$DEBARCH.deb" "${p}_"*_all.deb >/dev/null 2>&1 || apt-get download "$p:$DEBARCH" 2>&1 | grep -v '^W: Download is performed unsandboxed' || :
   done )
+if [ "$HOSTARCH" != "$DEBARCH" ]; then
+  for p in $ROOT_PKGS; do f=$(ls "$DEBS/${p}_"*"_$DEBARCH.deb" | tail -n 1); dpkg-deb -x "$f" "$W/xroot"; done
+fi
 for p in "$KPKG" systemd-boot-efi busybox-static; do
   f=$(ls "$DEBS/${p}_"*.deb | tail -n 1); dpkg-deb -x "$f" "$W/x-$p"
 done
 K=$W/x-$KPKG
 KVER=$(ls "$K/lib/modules")
 BB=$W/x-busybox-static/bin/busybox
+# busybox runs at build time (depmod, the applet list): the host's build of the same package
+HBB=$BB
+if [ "$HOSTARCH" != "$DEBARCH" ]; then
+  ( cd "$DEBS" && mkdir -p host && cd host && { ls busybox-static_*.deb >/dev/null 2>&1 || apt-get download "busybox-static:$HOSTARCH" 2>&1 | grep -v '^W: Download' || :; } )
+  dpkg-deb -x "$(ls "$DEBS"/host/busybox-static_*.deb | tail -n 1)" "$W/x-host-busybox"
+  HBB=$W/x-host-busybox/bin/busybox
+fi
 SDBOOT=$W/x-systemd-boot-efi/usr/lib/systemd/boot/efi/systemd-boot$EFI.efi
 [ -f "$SDBOOT" ] && [ -x "$BB" ] && [ -f "$K/boot/vmlinuz-$KVER" ] || { echo "build.sh: package contents not as expected" >&2; exit 1; }
 
 # --- initramfs -------------------------------------------------------------------------------
 step "initramfs (busybox + modules for $KVER)"
-"$BB" depmod -b "$K" "$KVER"
+"$HBB" depmod -b "$K" "$KVER"
 I=$W/initramfs
 mkdir -p "$I/bin" "$I/lib/modules/$KVER"
 cp "$BB" "$I/bin/busybox"
-for a in $("$BB" --list); do [ "$a" = busybox ] || ln -s busybox "$I/bin/$a"; done
+for a in $("$HBB" --list); do [ "$a" = busybox ] || ln -s busybox "$I/bin/$a"; done
 cp "$HERE/initramfs/init" "$I/init"; chmod 755 "$I/init"
 MODS="virtio_pci virtio_blk virtio_net squashfs dm-mod overlay vfat nls_cp437 nls_ascii nls_utf8"
 : >"$W/mods"
 for m in $MODS; do
-  line=$(grep -E "/$m\.ko(\.xz|\.zst)?:" "$K/lib/modules/$KVER/modules.dep") || { echo "build.sh: module $m not in $KVER" >&2; exit 1; }
+  if ! line=$(grep -E "/$m\.ko(\.xz|\.zst)?:" "$K/lib/modules/$KVER/modules.dep"); then
+    grep -qE "/$(echo "$m" | tr _ -)\.ko|/$(echo "$m" | tr - _)\.ko" "$K/lib/modules/$KVER/modules.builtin" && continue
+    echo "build.sh: module $m not in $KVER" >&2; exit 1
+  fi
   echo "$line" | tr -d ':' | tr ' ' '\n' >>"$W/mods"
 done
 sort -u "$W/mods" | while read -r p; do
@@ -82,7 +102,7 @@ sort -u "$W/mods" | while read -r p; do
   mkdir -p "$I/lib/modules/$KVER/${p%/*}"; cp "$K/lib/modules/$KVER/$p" "$I/lib/modules/$KVER/$p"
 done
 cp "$K/lib/modules/$KVER/modules.order" "$K/lib/modules/$KVER/modules.builtin" "$I/lib/modules/$KVER/" 2>/dev/null || :
-"$BB" depmod -b "$I" "$KVER"
+"$HBB" depmod -b "$I" "$KVER"
 find "$I" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 ( cd "$I" && find . | LC_ALL=C sort | cpio -o -H newc --reproducible --owner=0:0 --quiet | gzip -9 -n ) >"$W/initrd.img"
 
@@ -93,21 +113,35 @@ mkdir -p "$R"
 for d in bin sbin usr/bin usr/sbin lib etc/3os dev proc sys run tmp var home root boot mnt usr/lib/3os-agent usr/share; do mkdir -p "$R/$d"; done
 cp -a "$HERE/rootfs/." "$R/"
 cp "$BB" "$R/bin/busybox"
-for a in $("$BB" --list-full); do
+for a in $("$HBB" --list-full); do
   [ -e "$R/$a" ] || ln -s /bin/busybox "$R/$a"
 done
 # lvm2 + e2fsprogs from the Debian packages installed on this host, with their libraries.
 ELF="/sbin/lvm /sbin/dmsetup /sbin/resize2fs /sbin/mke2fs /sbin/e2fsck /sbin/dumpe2fs /sbin/tune2fs"
-for b in $ELF; do
-  rm -f "$R$b"; cp -L "$b" "$R$b"
-  ldd "$b" | awk '/=> \// { print $3 } /^[ \t]*\/[^ ]*ld-linux/ { print $1 }' | while read -r l; do
-    [ -f "$R$l" ] || { mkdir -p "$R${l%/*}"; cp -L "$l" "$R$l"; }
+if [ "$HOSTARCH" = "$DEBARCH" ]; then
+  for b in $ELF; do
+    rm -f "$R$b"; cp -L "$b" "$R$b"
+    ldd "$b" | awk '/=> \// { print $3 } /^[ \t]*\/[^ ]*ld-linux/ { print $1 }' | while read -r l; do
+      [ -f "$R$l" ] || { mkdir -p "$R${l%/*}"; cp -L "$l" "$R$l"; }
+    done
   done
-done
+else
+  X=$W/xroot; TRIPLET=$(dpkg-architecture -a "$DEBARCH" -qDEB_HOST_MULTIARCH 2>/dev/null || echo aarch64-linux-gnu)
+  mkdir -p "$R/lib/$TRIPLET"
+  for b in $ELF; do rm -f "$R$b"; cp -L "$X$b" "$R$b"; done
+  for so in $(ldd $ELF | awk '/=> \// { n = $3; sub(/.*\//, "", n); print n }' | sort -u); do
+    f=$(ls "$X/lib/$TRIPLET/$so" "$X/usr/lib/$TRIPLET/$so" 2>/dev/null | head -n 1)
+    [ -n "$f" ] || { echo "build.sh: $so not found in the $DEBARCH packages" >&2; exit 1; }
+    cp -L "$f" "$R/lib/$TRIPLET/$so"
+  done
+  for ld in "$X"/lib/ld-linux-*.so.* "$X"/usr/lib/ld-linux-*.so.*; do
+    [ -e "$ld" ] && cp -L "$ld" "$R/lib/${ld##*/}"
+  done
+fi
 for l in vgchange vgs lvs pvs vgck lvextend lvcreate pvresize vgdisplay lvdisplay; do rm -f "$R/sbin/$l"; ln -s lvm "$R/sbin/$l"; done
 for l in mkfs.ext4 mkfs.ext3; do rm -f "$R/sbin/$l"; ln -s mke2fs "$R/sbin/$l"; done
 rm -f "$R/sbin/fsck.ext4"; ln -s e2fsck "$R/sbin/fsck.ext4"
-[ -f /etc/mke2fs.conf ] && cp /etc/mke2fs.conf "$R/etc/mke2fs.conf"
+[ -f /etc/mke2fs.conf ] && cp /etc/mke2fs.conf "$R/etc/mke2fs.conf" || :
 rm -f "$R/sbin/init"; ln -s /bin/busybox "$R/sbin/init"
 cp -R "$REPO/assets/agent/." "$R/usr/lib/3os-agent/"
 chmod 755 "$R/usr/lib/3os-agent/3os-agent.sh"

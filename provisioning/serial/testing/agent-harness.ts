@@ -16,7 +16,11 @@ export const AGENT_APPLETS = [
   'rm', 'sed', 'sha256sum', 'sleep', 'sort', 'stat', 'stty', 'sync', 'tail', 'touch', 'tr', 'uname', 'wc',
 ] as const;
 
-export const AGENT_SCRIPT = fileURLToPath(new URL('../../../assets/agent/3os-agent.sh', import.meta.url));
+/** The agent script: next to the sources, or (compiled, under dist/) one level further up. */
+export const AGENT_SCRIPT = [
+  fileURLToPath(new URL('../../../assets/agent/3os-agent.sh', import.meta.url)),
+  fileURLToPath(new URL('../../../../assets/agent/3os-agent.sh', import.meta.url)),
+].find((p) => existsSync(p)) ?? fileURLToPath(new URL('../../../assets/agent/3os-agent.sh', import.meta.url));
 
 export type AgentShell = 'dash' | 'ash';
 

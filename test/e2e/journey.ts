@@ -116,3 +116,5 @@ export function parseLvs(text: string): Record<string, number> {
 export function expectClose(actual: number, expected: number, slack: number): void {
   expect(Math.abs(actual - expected)).toBeLessThanOrEqual(slack);
 }
+
+export const IMAGE_ZST_AARCH64 = join(IMAGE_DIR, '3os-reference-aarch64.img.zst');

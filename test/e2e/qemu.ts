@@ -13,6 +13,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE.fd';
 export const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS.fd';
+/** UEFI firmware for qemu-system-aarch64 -M virt (Debian qemu-efi-aarch64). */
+export const AARCH64_EFI = '/usr/share/qemu-efi-aarch64/QEMU_EFI.fd';
+export type VmArch = 'x86_64' | 'aarch64';
 /** Bound of one boot, firmware to agent, under TCG. */
 export const BOOT_TIMEOUT_MS = 180_000;
 
@@ -35,28 +38,35 @@ export class Vm {
     private readonly dir: string,
     private readonly disk: string,
     private readonly name = 'vm',
+    private readonly arch: VmArch = 'x86_64',
   ) {
     this.log = join(dir, `${name}.console.log`);
     this.sockPath = join(dir, `${name}.sock`);
   }
 
   async start(): Promise<void> {
-    for (const f of [OVMF_CODE, OVMF_VARS]) if (!existsSync(f)) throw new Error(`${f} missing: apt-get install ovmf`);
     await rm(this.sockPath, { force: true });
-    const vars = join(this.dir, `${this.name}.vars.fd`);
-    if (!existsSync(vars)) await copyFile(OVMF_VARS, vars);
+    const firmware = this.arch === 'x86_64' ? [OVMF_CODE, OVMF_VARS] : [AARCH64_EFI];
+    for (const f of firmware) if (!existsSync(f)) throw new Error(`${f} missing: apt-get install ${this.arch === 'x86_64' ? 'ovmf' : 'qemu-efi-aarch64'}`);
+    const machine: string[] = [];
+    if (this.arch === 'x86_64') {
+      const vars = join(this.dir, `${this.name}.vars.fd`);
+      if (!existsSync(vars)) await copyFile(OVMF_VARS, vars);
+      machine.push('-drive', `if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`, '-drive', `if=pflash,format=raw,file=${vars}`);
+    } else {
+      machine.push('-M', 'virt', '-cpu', 'cortex-a57', '-bios', AARCH64_EFI);
+    }
     const args = [
       // -no-reboot: a guest reboot ends QEMU and the test powers the machine on again (a warm
       // reset inside one QEMU left the console deaf to input after a socket reconnect).
       '-no-reboot', '-accel', 'tcg', '-m', '512', '-smp', '1', '-display', 'none', '-monitor', 'none', '-nodefaults', '-no-user-config',
-      '-drive', `if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`,
-      '-drive', `if=pflash,format=raw,file=${vars}`,
-      '-drive', `if=virtio,format=raw,file=${this.disk},cache=writeback`,
+      ...machine,
+      '-drive', `if=none,id=d0,format=raw,file=${this.disk},cache=writeback`, '-device', 'virtio-blk-pci,drive=d0',
       '-netdev', 'user,id=n0,restrict=on', '-device', 'virtio-net-pci,netdev=n0',
       '-chardev', `socket,id=con,path=${this.sockPath},server=on,wait=off,logfile=${this.log},logappend=on`,
       '-serial', 'chardev:con',
     ];
-    const proc = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawn(this.arch === 'x86_64' ? 'qemu-system-x86_64' : 'qemu-system-aarch64', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     this.exited = new Promise((resolve) => proc.on('exit', (code) => resolve(code)));

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { ejectTarget } from '../../flasher/drives/prepare.js';
 import { listPresets, loadPreset, savePreset } from '../../provisioning/config/presets.js';
 import type { Handlers } from '../ipc/contract.js';
+import { FlashError } from '../../flasher/errors.js';
+import { fetchCatalogImage, listCatalog } from './catalog-service.js';
 import { checkConfig } from './config-check.js';
 import { DrivesService } from './drives-service.js';
 import { FactoryService } from './factory-service.js';
@@ -32,6 +34,7 @@ export function createBackend(opts: BackendOptions): Backend {
   const serial = new SerialService();
   const factory = new FactoryService(opts.runFlash, join(opts.dataDir, 'reports'));
   const presetDir = join(opts.dataDir, 'presets');
+  const catalogOpts = opts.catalog ?? {};
 
   const handlers: Handlers = {
     appInfo: () =>
@@ -40,7 +43,7 @@ export function createBackend(opts: BackendOptions): Backend {
         version: opts.version,
         mode: opts.mode,
         platform: process.platform,
-        features: { ...opts.features, catalog: false, repair: false },
+        features: { ...opts.features, catalog: true, repair: opts.runRepair !== undefined },
       }),
     watchDrives: (req, client) => drives.watch(req, client),
     assessTargets: (req) => drives.assess(req),
@@ -66,6 +69,14 @@ export function createBackend(opts: BackendOptions): Backend {
     serialClose: (req, client) => serial.closeFor(req, client),
     factoryStart: (req, client) => factory.start(req, client),
     factoryStop: () => factory.stop(),
+    listCatalog: (req) => listCatalog(req, catalogOpts),
+    fetchCatalogImage: (req) => fetchCatalogImage(req, catalogOpts),
+    repairDisk: (req) => {
+      if (opts.runRepair === undefined) {
+        return Promise.reject(new FlashError('E_USAGE', 'repair is not available in this build of the app yet; use 3os-flash repair IMAGE --to TARGET'));
+      }
+      return opts.runRepair(req.image, req.target);
+    },
   };
 
   return {

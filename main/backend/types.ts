@@ -6,7 +6,9 @@
 import type { JobEvent } from '../../flasher/progress.js';
 import type { JobSummary, WriteJobSpec } from '../../flasher/write/job-types.js';
 import type { RenderedConfig } from '../../provisioning/config/render.js';
+import type { CatalogOptions } from '../../flasher/catalog/index.js';
 import type { AppFeatures } from '../ipc/contract-types.js';
+import type { RepairRunner } from './repair-direct.js';
 
 /** One flash job from the app: what to write, and each target's rendered settings (target order). */
 export interface AppFlashJob extends WriteJobSpec {
@@ -21,6 +23,10 @@ export interface BackendOptions {
   readonly mode: 'electron' | 'web';
   readonly version: string;
   readonly runFlash: FlashRunner;
+  /** Runs a repair; undefined when this host cannot (the Electron helper has no repair job yet). */
+  readonly runRepair?: RepairRunner | undefined;
+  /** Catalog sources, trusted keys and cache folder (default: the bundled catalog, the user's cache). */
+  readonly catalog?: CatalogOptions | undefined;
   /** Presets live in <dataDir>/presets (0700), factory reports in <dataDir>/reports. */
   readonly dataDir: string;
   /** What this host can do (seed/grow depend on the runner; filePicker on Electron). */

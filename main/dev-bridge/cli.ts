@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createBackend } from '../backend/backend.js';
 import { runFlashDirect } from '../backend/direct-runner.js';
+import { runRepairDirect } from '../backend/repair-direct.js';
 import { startDevBridge } from './server.js';
 
 const appDir = fileURLToPath(new URL('../../../', import.meta.url));
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
     mode: 'web',
     version: process.env.npm_package_version ?? '0.0.0',
     runFlash: runFlashDirect,
+    runRepair: runRepairDirect,
     dataDir,
     features: { seed: true, grow: true, filePicker: false },
     saveFile: async (name, content) => {

@@ -28,6 +28,9 @@ export const REQUEST_NAMES = [
   'serialClose',
   'factoryStart',
   'factoryStop',
+  'listCatalog',
+  'fetchCatalogImage',
+  'repairDisk',
 ] as const;
 
 export type RequestName = (typeof REQUEST_NAMES)[number];

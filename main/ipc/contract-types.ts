@@ -207,6 +207,60 @@ export interface FactoryState {
   readonly message?: string | undefined;
 }
 
+/** A board of the catalogs, as the image step offers it. */
+export interface CatalogBoardView {
+  readonly id: string;
+  readonly name: string;
+  readonly arch: string;
+  readonly firmware: string;
+  readonly description: string | undefined;
+}
+
+/** A catalog image as listed: what the technician compares before choosing. */
+export interface CatalogImageView {
+  readonly id: string;
+  readonly name: string;
+  readonly flavor: string;
+  readonly version: string;
+  readonly arch: string;
+  readonly boards: readonly string[];
+  readonly released: string;
+  readonly description: string;
+  /** Bytes to download (compressed); undefined until the image is published. */
+  readonly downloadSize: number | undefined;
+  /** Bytes the raw disk image needs; undefined until published. */
+  readonly decodedSize: number | undefined;
+  /** The entry has its download size and sha256: it can be fetched. */
+  readonly published: boolean;
+  readonly signed: boolean;
+}
+
+export interface CatalogListing {
+  readonly boards: readonly CatalogBoardView[];
+  /** The images fitting the request's board/arch (all when neither is given). */
+  readonly images: readonly CatalogImageView[];
+  /** Shadowed ids, dangling board references, cached-copy notices. */
+  readonly notes: readonly string[];
+}
+
+export interface FetchedImage {
+  readonly id: string;
+  /** The verified local file to flash. */
+  readonly image: string;
+  readonly sha256: string | undefined;
+  readonly downloaded: boolean;
+  /** "signed by key …" or "unsigned". */
+  readonly trust: string;
+}
+
+export interface RepairView {
+  readonly target: string;
+  readonly partitions: readonly { readonly name: string; readonly bytes: number; readonly sha256: string }[];
+  readonly imageJsonUpdated: boolean;
+  readonly kept: readonly string[];
+  readonly seconds: number;
+}
+
 /** What each request answers. */
 export interface Responses {
   appInfo: AppInfo;
@@ -231,6 +285,9 @@ export interface Responses {
   serialClose: Readonly<Record<string, never>>;
   factoryStart: FactoryState;
   factoryStop: FactoryState;
+  listCatalog: CatalogListing;
+  fetchCatalogImage: FetchedImage;
+  repairDisk: RepairView;
 }
 
 /** What each event carries. */

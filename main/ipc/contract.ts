@@ -30,6 +30,11 @@ const device = z.strictObject({
   serial: z.string().max(128).optional(),
 });
 
+/** A catalog board or image id (the catalog schema's id form). */
+const catalogId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,79}$/, { error: 'is not a catalog id' });
+
+const arch = z.enum(['x86_64', 'aarch64', 'armv7']);
+
 export const requestSchemas = {
   appInfo: z.strictObject({}),
   watchDrives: z.strictObject({ includeLoop: z.boolean() }),
@@ -92,6 +97,14 @@ export const requestSchemas = {
     firstIndex: z.number().int().min(0).max(1_000_000),
   }),
   factoryStop: z.strictObject({}),
+  /** Boards of the catalogs, and the images that fit the chosen board and/or arch. */
+  listCatalog: z.strictObject({ board: catalogId.optional(), arch: arch.optional() }),
+  /** Download (into the cache) and check a catalog image; answers the verified local file. */
+  fetchCatalogImage: z.strictObject({ id: catalogId, board: catalogId.optional() }),
+  /** Rewrite the OS slots of a 3os disk from an image, keeping its data; `confirm` must repeat the target. */
+  repairDisk: z
+    .strictObject({ image: pathLike, target: pathLike, confirm: pathLike })
+    .refine((r) => r.confirm === r.target, { error: 'confirm must repeat the target', path: ['confirm'] }),
 } as const satisfies Record<RequestName, z.ZodType>;
 
 export type RequestSchemas = typeof requestSchemas;

@@ -56,7 +56,7 @@ export function App({ info }: { readonly info: AppInfo }): ReactNode {
         {page === 'flash' && <FlashPage state={flow} dispatch={dispatch} info={info} drives={drives} />}
         {page === 'serial' && <SerialPage draft={flow.draft} index={flow.firstIndex} />}
         {page === 'inspect' && <InspectPage drives={drives} />}
-        {page === 'repair' && <RepairPage />}
+        {page === 'repair' && <RepairPage drives={drives} info={info} />}
         {page === 'factory' && <FactoryPage draft={flow.draft} defaultImage={flow.image?.image ?? flow.imageInput} />}
       </main>
     </div>

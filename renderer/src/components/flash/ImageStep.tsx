@@ -1,6 +1,7 @@
 /**
  * Step 1: choose the image. A local file path or an http(s) URL (typed, or picked with the
- * system dialog in the desktop app); the image catalog appears here once it is wired.
+ * system dialog in the desktop app), or an image from the catalog for a chosen board (downloaded
+ * and checked first; the verified local file is what gets flashed).
  */
 import { useEffect, type Dispatch, type ReactNode } from 'react';
 import type { AppInfo } from '../../../../main/ipc/contract-types.js';
@@ -8,6 +9,7 @@ import { useApi } from '../../api/context.js';
 import { userErrorOf } from '../../api/client.js';
 import { stepBlocker, type FlowAction, type FlowState } from '../../state/flow.js';
 import { TextField } from '../common/TextField.js';
+import { CatalogPicker } from './CatalogPicker.js';
 import { ImageCard } from './ImageCard.js';
 import { StepNav } from './StepNav.js';
 
@@ -41,7 +43,13 @@ export function ImageStep({ state, dispatch, info }: { readonly state: FlowState
   return (
     <section aria-labelledby="image-h" className="step">
       <h2 id="image-h">Choose an image</h2>
-      {!info.features.catalog && (
+      {info.features.catalog ? (
+        <>
+          <h3>From the catalog</h3>
+          <CatalogPicker onChosen={(value) => dispatch({ type: 'imageInput', value })} />
+          <h3>Or a local file or URL</h3>
+        </>
+      ) : (
         <p className="note">The image catalog is not available in this build: give a local image file or a download URL.</p>
       )}
       <div className="row">

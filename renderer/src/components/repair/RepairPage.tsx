@@ -1,26 +1,122 @@
 /**
- * Repair: rewrite the OS slots of a 3os device and keep its data volume. The engine has no
- * repair step yet, so the page explains what it will do and what to use meanwhile.
+ * Repair: rewrite the OS slots (3os-boot, 3os-root-a, 3os-root-b) of a used 3os device from an
+ * image and keep its data volume and settings. The page says exactly what is rewritten and what
+ * is kept, asks for the target to be typed again as confirmation, runs the backend's repair and
+ * shows what was rewritten (read back and compared) and what was kept.
  */
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
+import type { AppInfo, Drive, RepairView, UserError } from '../../../../main/ipc/contract-types.js';
+import { useApi } from '../../api/context.js';
+import { userErrorOf } from '../../api/client.js';
+import type { DriveList } from '../../hooks/useDrives.js';
+import { bytesText } from '../../state/format.js';
+import { ErrorBox } from '../common/ErrorBox.js';
+import { TextField } from '../common/TextField.js';
 
-export function RepairPage(): ReactNode {
+function Result({ r }: { readonly r: RepairView }): ReactNode {
+  return (
+    <div className="card" data-testid="repair-result" role="status">
+      <p>
+        <strong>{r.target} repaired</strong> in {r.seconds.toFixed(1)} s.
+      </p>
+      <ul>
+        {r.partitions.map((p) => (
+          <li key={p.name}>
+            {p.name}: {bytesText(p.bytes)} rewritten and read back
+          </li>
+        ))}
+        <li>3os/image.json {r.imageJsonUpdated ? 'updated to the new image' : 'not updated (the image has none)'}</li>
+      </ul>
+      <p>Kept: {r.kept.join('; ')}.</p>
+    </div>
+  );
+}
+
+export function RepairPage({ drives, info }: { readonly drives: DriveList; readonly info: AppInfo }): ReactNode {
+  const api = useApi();
+  const [image, setImage] = useState('');
+  const [target, setTarget] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<RepairView | undefined>();
+  const [error, setError] = useState<UserError | undefined>();
+  const disks = drives.entries.filter((e): e is Drive => e.kind !== 'usbboot' && !e.system);
+  const t = target.trim();
+  const ready = image.trim() !== '' && t !== '' && confirm.trim() === t && !busy;
+  const run = (): void => {
+    setBusy(true);
+    setError(undefined);
+    setResult(undefined);
+    api.repairDisk({ image: image.trim(), target: t, confirm: confirm.trim() }).then(
+      (r) => {
+        setResult(r);
+        setBusy(false);
+        setConfirm('');
+      },
+      (e: unknown) => {
+        setError(userErrorOf(e));
+        setBusy(false);
+      },
+    );
+  };
   return (
     <section aria-labelledby="repair-h" className="step">
       <h2 id="repair-h">Repair a device</h2>
-      <div className="warning-panel" role="note">
+      <div className="warning-panel" role="note" aria-label="What repair does">
         <p>
-          <strong>Repair rewrites the operating system partitions (boot, root A and root B) and keeps the data volume.</strong> Settings and
-          data on the device stay; any change made to the system partitions is lost.
+          <strong>Rewritten:</strong> the operating system partitions 3os-boot, 3os-root-a and 3os-root-b, copied from the image and read back.
+          Any change made to the system partitions is lost, and the device boots slot A again.
         </p>
+        <p>
+          <strong>Kept:</strong> the 3os-data volume (/etc, /home, containers) is not written; on 3os-config only 3os/image.json is replaced — the
+          settings (config.yaml) and the device&apos;s first-boot result stay.
+        </p>
+        <p>The disk must already be a 3os disk whose partitions are large enough for the image&apos;s; that is checked before anything is written.</p>
       </div>
-      <p className="note">Coming: this build of the flasher cannot rewrite the OS slots on their own yet.</p>
-      <p>Until then:</p>
-      <ul>
-        <li>to boot the other, known-good slot, use the Serial page: "Switch to slot A/B" and "Reboot";</li>
-        <li>to see what a card holds before deciding, use "Inspect disk";</li>
-        <li>a full flash replaces everything, including the data volume.</li>
-      </ul>
+      {!info.features.repair ? (
+        <p className="note">
+          Repair is not available in this build of the app yet (it needs the privileged writer): use <code>3os-flash repair IMAGE --to TARGET</code>.
+        </p>
+      ) : (
+        <div className="repair-form">
+          <TextField label="Image file or URL" name="repairImage" value={image} onChange={setImage} placeholder="/path/to/3os-debian.img.xz or https://…" wide />
+          <div className="row">
+            <label className="field">
+              <span>Drive</span>
+              <select value={disks.some((d) => d.device === target) ? target : ''} onChange={(e) => setTarget(e.target.value)}>
+                <option value="">{disks.length === 0 ? '(no drives)' : 'Choose…'}</option>
+                {disks.map((d) => (
+                  <option key={d.id} value={d.device}>
+                    {d.device} — {d.description} ({bytesText(d.size)})
+                  </option>
+                ))}
+              </select>
+            </label>
+            <TextField label="Drive or image file to repair" name="repairTarget" value={target} onChange={setTarget} placeholder="/dev/sdb or /path/to/disk.img" />
+          </div>
+          <TextField
+            label="Type the drive again to confirm"
+            name="repairConfirm"
+            value={confirm}
+            onChange={setConfirm}
+            placeholder={t === '' ? 'choose a drive first' : t}
+            hint={t === '' ? undefined : `Type ${t} to allow rewriting its OS partitions.`}
+            error={confirm.trim() !== '' && confirm.trim() !== t ? 'does not match the drive above' : undefined}
+          />
+          <div>
+            <button type="button" className="danger" onClick={run} disabled={!ready}>
+              {busy ? 'Repairing…' : 'Repair OS partitions'}
+            </button>
+          </div>
+          {busy && (
+            <p className="note" role="status">
+              Decoding the image, rewriting and reading back the OS partitions…
+            </p>
+          )}
+        </div>
+      )}
+      {error !== undefined && <ErrorBox error={error} />}
+      {result !== undefined && <Result r={result} />}
     </section>
   );
 }

@@ -65,7 +65,7 @@ export function CatalogPicker({ onChosen }: { readonly onChosen: (localFile: str
     <div className="catalog" aria-label="Image catalog" role="group">
       <label className="field">
         <span>Board</span>
-        <select value={board} onChange={(e) => setBoard(e.target.value)}>
+        <select aria-label="Board" value={board} onChange={(e) => setBoard(e.target.value)}>
           <option value="">Any board</option>
           {listing.boards.map((b) => (
             <option key={b.id} value={b.id}>

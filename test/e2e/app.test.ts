@@ -1,7 +1,7 @@
 // The desktop app's journeys in Chromium (playwright-core + Debian's chromium), against the dev
 // bridge and the REAL backend (as root, on real loop devices): flash a 3os image to two targets
 // with a hostname template, then judge the disks with sgdisk and mtools; a target that is too
-// small fails alone; inspect a flashed disk; talk to the device agent over a socat pty; run the
+// small fails alone; the catalog refuses a placeholder image; inspect, then repair, a flashed disk; talk to the device agent over a socat pty; run the
 // factory station on a hot-plugged loop device. Screenshots of each step: test-artifacts/app/.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from 'vite';
 import { createBackend, type Backend } from '../../main/backend/backend.js';
 import { runFlashDirect } from '../../main/backend/direct-runner.js';
+import { runRepairDirect } from '../../main/backend/repair-direct.js';
 import { startDevBridge, type DevBridge } from '../../main/dev-bridge/server.js';
 import { startAgentHarness, type AgentHarness } from '../../provisioning/serial/testing/agent-harness.js';
 import { layoutDevice } from '../integration/serial-fixtures.js';
@@ -74,6 +75,8 @@ beforeAll(async () => {
     version: 'e2e',
     runFlash: runFlashDirect,
     dataDir: join(dir, 'data'),
+    runRepair: runRepairDirect,
+    catalog: { cacheDir: join(dir, 'cache') },
     features: { seed: true, grow: true, filePicker: false },
     saveFile: async (name, content) => {
       const p = join(dir, 'reports', name);
@@ -100,7 +103,15 @@ afterAll(async () => {
 describe('the app in Chromium over the real backend', () => {
   it('flashes two loop devices with a hostname template; sgdisk and mtools agree', async () => {
     await page.getByRole('heading', { name: 'Choose an image' }).waitFor();
-    await expect(page.getByText('The image catalog is not available in this build').isVisible()).resolves.toBe(true);
+    // The catalog: a board shows only the images that fit it; the bundled entries are placeholders,
+    // so choosing one shows the catalog's own reason at once.
+    const catalogItems = page.getByTestId('catalog-image');
+    await catalogItems.first().waitFor();
+    await page.getByLabel('Board', { exact: true }).selectOption('generic-x86_64');
+    await expect.poll(() => catalogItems.locator('strong').allTextContents()).toEqual(['3os (Debian base) for x86-64 PCs']);
+    await page.getByRole('button', { name: 'Use 3os (Debian base) for x86-64 PCs' }).click();
+    await page.getByTestId('catalog-error-detail').filter({ hasText: 'is not published yet' }).waitFor({ timeout: 10_000 });
+    await shot('00-catalog');
     await chooseImage(img.path);
     await page.getByText('debian 0.1.0 for generic-x86_64').waitFor();
     await shot('01-image');
@@ -202,6 +213,27 @@ describe('the app in Chromium over the real backend', () => {
     await page.getByText('3os partitions').waitFor();
     await shot('08-inspect');
   }, 60_000);
+
+  it('repairs a flashed disk: OS partitions rewritten, settings kept', async () => {
+    await page.getByRole('button', { name: 'Repair', exact: true }).click();
+    await page.getByRole('heading', { name: 'Repair a device' }).waitFor();
+    await page.getByLabel('Image file or URL').fill(img.path);
+    await page.getByLabel('Drive or image file to repair').fill(loops.b);
+    const run = page.getByRole('button', { name: 'Repair OS partitions' });
+    await expect(run.isDisabled()).resolves.toBe(true);
+    await page.getByLabel('Type the drive again to confirm').fill(loops.b);
+    await shot('09a-repair-confirm');
+    await run.click();
+    const result = page.getByTestId('repair-result');
+    await result.waitFor({ timeout: 120_000 });
+    const text = (await result.textContent()) ?? '';
+    expect(text).toContain(`${loops.b} repaired`);
+    expect(text).toMatch(/3os-root-a: .* rewritten and read back/);
+    expect(text).toMatch(/Kept: 3os-data/);
+    await shot('09b-repair-done');
+    expect(await shOk('sgdisk', ['-v', loops.b])).toMatch(/No problems found/);
+    expect(await mtype(loops.b, '3os/config.yaml')).toMatch(/^hostname: "?edge-02"?$/m);
+  }, 180_000);
 
   it('talks to the device agent over a serial pty: hello, status, push settings', async () => {
     harness = await startAgentHarness({ prepare: layoutDevice });

@@ -1,7 +1,8 @@
 # 3os agent: A/B slot state on the boot partition ($BOOT), changed offline with the
 # platform's own mechanism. Sourced by 3os-agent.sh.
 #  UEFI: systemd-boot, entries $BOOT/loader/entries/3os-<slot>[+LEFT[-DONE]].conf,
-#        $BOOT/loader/loader.conf "default 3os-<slot>.conf" (the entry id has no counter).
+#        $BOOT/loader/loader.conf "default 3os-<slot>.conf", or "default 3os-<slot>+[1-9]*.conf"
+#        for a slot on trial (systemd-boot matches file names, counter included).
 #  Raspberry Pi: $BOOT/autoboot.txt with tryboot_a_b=1 and boot_partition=<n>
 #        (slot a = partition $PI_PART_A, slot b = $PI_PART_B).
 
@@ -63,9 +64,13 @@ slot_show() {
 slot_set() {
   case $(slot_platform) in
     uefi)
-      entry_file "$1" >/dev/null || { echo "no boot entry for slot $1 in loader/entries"; return 1; }
+      _e=$(entry_file "$1") || { echo "no boot entry for slot $1 in loader/entries"; return 1; }
+      # systemd-boot matches `default` against entry file names, boot counter included: a slot
+      # still on trial is named by a pattern that stops matching once its tries are used up, so
+      # the good slot boots then (the offline `3os-flash slot` verb writes the same).
+      case ${_e##*/} in *+*) _d="3os-$1+[1-9]*.conf" ;; *) _d="3os-$1.conf" ;; esac
       _lc="$BOOT/loader/loader.conf"
-      { [ -f "$_lc" ] && grep -v '^[[:space:]]*default[[:space:]]' "$_lc"; printf 'default 3os-%s.conf\n' "$1"; } >"$_lc.3os-new" &&
+      { [ -f "$_lc" ] && grep -v '^[[:space:]]*default[[:space:]]' "$_lc"; printf 'default %s\n' "$_d"; } >"$_lc.3os-new" &&
         mv -f "$_lc.3os-new" "$_lc" || { echo "cannot write loader/loader.conf"; return 1; }
       ;;
     rpi)
@@ -87,7 +92,9 @@ slot_good() {
     uefi)
       _e=$(entry_file "$_s") || { echo "no boot entry for slot $_s"; return 1; }
       _g="$BOOT/loader/entries/3os-$_s.conf"
-      [ "$_e" = "$_g" ] || mv -f "$_e" "$_g" || { echo "cannot rename $_e"; return 1; } ;;
+      [ "$_e" = "$_g" ] || mv -f "$_e" "$_g" || { echo "cannot rename $_e"; return 1; }
+      # A trial `default` pattern no longer matches the renamed entry: name it plainly.
+      if [ "$(default_slot)" = "$_s" ]; then slot_set "$_s" || return 1; fi ;;
     rpi) slot_set "$_s" || return 1 ;;
     *) echo "no boot mechanism found under $BOOT"; return 1 ;;
   esac

@@ -9,25 +9,22 @@
  * A target that fails stops alone, says where and why, and has its first MiB zeroed.
  */
 import { open, readFile } from 'node:fs/promises';
-import { FlashError, isFlashError } from '../errors.js';
-import { SpeedMeter, type JobEvent, type ProgressPhase } from '../progress.js';
+import { FlashError } from '../errors.js';
+import { SpeedMeter, type JobEvent } from '../progress.js';
 import { openImage, type OpenedImage } from '../source/open-image.js';
 import { findBmap, parseBmap } from '../source/bmap.js';
-import { RangeCursor, bmapByteRanges, type ByteRange, type BmapLike } from './bmap-ranges.js';
-import { ChunkPool, type Chunk } from './chunk-pool.js';
-import type { JobSummary, TargetResult, WriteJobSpec } from './job-types.js';
+import { bmapByteRanges, type ByteRange, type BmapLike } from './bmap-ranges.js';
+import { ChunkPool } from './chunk-pool.js';
+import { finishTarget } from './finish-target.js';
+import type { JobSummary, WriteJobSpec } from './job-types.js';
+import { asFlash, HEAD_BYTES, type Slot } from './slot.js';
+import { streamImage } from './stream-image.js';
 import { WriteTarget } from './target.js';
 import { TargetWriter } from './target-writer.js';
-import { verifyTarget } from './verify.js';
 import { WrittenMap, xxh } from './written-map.js';
-import { HashWorker } from './hash-worker.js';
-import { chunksFromFile, chunksFromStream } from './chunk-producers.js';
 
-/** The partition table region, written last. */
-export const HEAD_BYTES = 1024 * 1024;
 const POOL_CHUNKS = 16;
 const WRITE_DEPTH = 4;
-const VERIFY_DEPTH = 2;
 /** Probe direct I/O across a page boundary: the kernel splits buffers at pages. */
 const PROBE_BYTES = 8192;
 
@@ -37,23 +34,7 @@ export interface RunOptions {
   readonly beforeVerify?: ((target: string) => Promise<void>) | undefined;
 }
 
-interface Slot {
-  readonly path: string;
-  target?: WriteTarget;
-  writer?: TargetWriter;
-  error?: FlashError;
-  phase: ProgressPhase;
-  verified: boolean;
-  readonly started: number;
-  meter: SpeedMeter;
-  meterPhase: ProgressPhase;
-  doneBytes: number;
-}
 
-function asFlash(e: unknown, target?: string): FlashError {
-  if (isFlashError(e)) return e.withContext({ target });
-  return new FlashError('E_WRITE_IO', e instanceof Error ? e.message : String(e), { target, cause: e });
-}
 
 export async function runWriteJob(spec: WriteJobSpec, onEvent: (e: JobEvent) => void, opts: RunOptions = {}): Promise<JobSummary> {
   const h = await xxh();
@@ -230,15 +211,6 @@ function refuseSectorMismatch(slots: readonly Slot[], imageSs: number | undefine
   }
 }
 
-/** Pieces of a chunk that lie past the held-back first MiB. */
-function clipHead(pieces: readonly ByteRange[]): ByteRange[] {
-  const out: ByteRange[] = [];
-  for (const p of pieces) {
-    if (p.end <= HEAD_BYTES) continue;
-    out.push({ start: Math.max(p.start, HEAD_BYTES), end: p.end });
-  }
-  return out;
-}
 
 /** Zero the first MiB and the last MiB past the image on a block device, before anything else. */
 async function wipeEnds(s: Slot, size: number | undefined): Promise<void> {
@@ -255,149 +227,12 @@ async function wipeEnds(s: Slot, size: number | undefined): Promise<void> {
   }
 }
 
-interface StreamResult {
-  readonly sha256: string | undefined;
-  readonly bytes: number;
-}
 
-interface StreamPlan {
-  readonly size: number | undefined;
-  readonly ranges: readonly ByteRange[] | undefined;
-  readonly checksumType: string | undefined;
-  /** Keep the SHA-256 of the whole decoded image (needs every byte read). */
-  readonly wantSha: boolean;
-  /** Hash the written pieces for read-back verification. */
-  readonly wantPieces: boolean;
-}
 
-/**
- * Pull chunks from the source, check them (bmap range checksums, sizes), hand them to the hash
- * worker (SHA-256 + per-piece XXH64 into `map`) and to `dispatch` (the fan-out).
- */
-async function streamImage(
-  image: OpenedImage,
-  pool: ChunkPool,
-  plan: StreamPlan,
-  map: WrittenMap,
-  signal: AbortSignal | undefined,
-  dispatch: (chunk: Chunk, len: number, body: readonly ByteRange[]) => void,
-): Promise<StreamResult> {
-  const { size, ranges } = plan;
-  // A raw local file is read straight into the chunks; with a bmap and no checksum of the whole
-  // image to compute, unmapped chunks are not read at all.
-  const direct = image.format === 'raw' && image.localPath !== undefined && size !== undefined;
-  const sparseRead = direct && ranges !== undefined && !plan.wantSha;
-  const sha = plan.wantSha || plan.wantPieces ? new HashWorker(pool.shared, plan.wantSha) : undefined;
-  const cursor = ranges === undefined ? undefined : new RangeCursor(ranges, plan.checksumType);
-  let total = 0;
-  try {
-    const producer = direct && image.localPath !== undefined
-      ? chunksFromFile(image.localPath, size, pool, sparseRead ? ranges : undefined, signal)
-      : chunksFromStream(image.stream as AsyncIterable<Buffer>, pool, signal);
-    if (direct) image.stream.destroy();
-    for await (const { chunk, len } of producer) {
-      total = Math.max(total, chunk.offset + len);
-      const data = chunk.data.subarray(0, len);
-      const pieces = cursor === undefined ? [{ start: chunk.offset, end: chunk.offset + len }] : cursor.take(chunk.offset, data);
-      const body = clipHead(pieces);
-      if (sha !== undefined) {
-        chunk.refs += 1;
-        const pieces = plan.wantPieces ? body.map((p) => [p.start, p.end] as const) : [];
-        sha.update(pool.slabOffset(chunk), chunk.offset, len, pieces, (h) => {
-          map.add(h.starts, h.lens, h.hashes);
-          pool.unref(chunk);
-        });
-      }
-      dispatch(chunk, len, body);
-    }
-    if (sparseRead && size !== undefined) total = size;
-    cursor?.finish();
-    if (size !== undefined && total !== size) {
-      if (total < size) throw new FlashError('E_TRUNCATED', `the image ended after ${total} of ${size} bytes (truncated?)`, { phase: 'decompress', offset: total });
-      throw new FlashError(ranges !== undefined ? 'E_BMAP' : 'E_FORMAT_CORRUPT', `the image has ${total} bytes, more than the ${size} announced`, { phase: 'decompress', offset: size });
-    }
-    const digest = await sha?.digest();
-    return { sha256: plan.wantSha ? digest : undefined, bytes: total };
-  } finally {
-    await sha?.close();
-  }
-}
 
-interface FinishContext {
-  readonly sourceError: FlashError | undefined;
-  readonly verify: boolean;
-  readonly map: WrittenMap;
-  readonly pool: ChunkPool;
-  readonly head: Buffer;
-  readonly h64: (b: Uint8Array) => bigint;
-  readonly opts: RunOptions;
-  readonly onEvent: (e: JobEvent) => void;
-  readonly sourceAt: ((offset: number, length: number) => Promise<Buffer>) | undefined;
-}
 
-async function finishTarget(s: Slot, ctx: FinishContext): Promise<TargetResult> {
-  const { sourceError, verify, map, pool, head, h64, opts, onEvent, sourceAt } = ctx;
-  const t = s.target;
-  let error = s.error ?? s.writer?.error ?? sourceError?.withContext({ target: s.path });
-  if (t !== undefined && error === undefined) {
-    try {
-      s.phase = 'write';
-      await t.flush();
-      await opts.beforeVerify?.(s.path);
-      if (verify) {
-        s.phase = 'verify';
-        s.doneBytes = 0;
-        await verifyTarget(t, map, pool, { depth: VERIFY_DEPTH, h64, onBytes: (b) => (s.doneBytes = b), sourceAt });
-      }
-      s.phase = 'finalize';
-      await writeHead(t, pool, head, verify);
-      s.verified = verify;
-      await t.commit();
-    } catch (e) {
-      error = asFlash(e, s.path).withContext({ phase: s.phase });
-    }
-  }
-  if (t !== undefined) {
-    if (error !== undefined) await t.abort(HEAD_BYTES);
-    await t.close();
-  }
-  const result: TargetResult = {
-    target: s.path,
-    ok: error === undefined,
-    bytesWritten: s.writer?.bytesWritten ?? 0,
-    verified: s.verified,
-    seconds: (performance.now() - s.started) / 1000,
-    error: error?.toJSON(),
-  };
-  onEvent({ kind: 'done', ...result });
-  return result;
-}
 
-/** Write the held-back first MiB through an aligned buffer, flush, and read it back from the device. */
-async function writeHead(t: WriteTarget, pool: ChunkPool, head: Buffer, verify: boolean): Promise<void> {
-  const chunk = await pool.acquire();
-  try {
-    const out = chunk.data.subarray(0, head.length);
-    head.copy(out);
-    await t.writeAt(out, 0, true);
-    await t.flush();
-    if (!verify) return;
-    const back = chunk.data.subarray(HEAD_BYTES, HEAD_BYTES + head.length);
-    await t.readAt(back, 0, true);
-    const bad = firstDifference(head, back);
-    if (bad !== undefined) {
-      throw new FlashError('E_VERIFY_MISMATCH', `${t.path}: verification failed at byte ${bad} (partition table area)`, { target: t.path, phase: 'verify', offset: bad });
-    }
-  } finally {
-    pool.release(chunk);
-  }
-}
 
-function firstDifference(a: Buffer, b: Buffer): number | undefined {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
-  return a.length === b.length ? undefined : n;
-}
 
 function emitProgress(slots: readonly Slot[], onEvent: (e: JobEvent) => void, toWrite: number | undefined): void {
   for (const s of slots) {

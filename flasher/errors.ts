@@ -7,19 +7,9 @@
  * codes and one-line messages; it never prints a stack trace for a FlashError.
  */
 
-export type Phase =
-  | 'open'
-  | 'source'
-  | 'decompress'
-  | 'write'
-  | 'flush'
-  | 'verify'
-  | 'finalize'
-  | 'grow'
-  | 'seed'
-  | 'serial'
-  | 'slot'
-  | 'repair';
+/** Every phase a job goes through; the one list the types and the wire schemas derive from. */
+export const PHASES = ['open', 'source', 'decompress', 'write', 'flush', 'verify', 'finalize', 'grow', 'seed', 'serial', 'slot', 'repair'] as const;
+export type Phase = (typeof PHASES)[number];
 
 /** Stable error codes and the CLI exit code each one maps to (documented in README). */
 export const ERROR_CODES = {

@@ -5,7 +5,9 @@
 import type { Phase } from './errors.js';
 import type { TargetResult } from './write/job-types.js';
 
-export type ProgressPhase = Extract<Phase, 'decompress' | 'write' | 'verify' | 'finalize' | 'grow' | 'seed'>;
+/** The phases a target reports progress in. */
+export const PROGRESS_PHASES = ['decompress', 'write', 'verify', 'finalize', 'grow', 'seed'] as const satisfies readonly Phase[];
+export type ProgressPhase = (typeof PROGRESS_PHASES)[number];
 
 export interface ProgressEvent {
   readonly kind: 'progress';

@@ -17,7 +17,8 @@
  * It is never a TCP port.
  */
 import { z } from 'zod';
-import { ERROR_CODES, type ErrorCode } from '../../flasher/errors.js';
+import { ERROR_CODES, PHASES, type ErrorCode } from '../../flasher/errors.js';
+import { PROGRESS_PHASES } from '../../flasher/progress.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -37,8 +38,8 @@ export type HelperExitCode = (typeof HELPER_EXIT)[keyof typeof HELPER_EXIT];
 export const MAX_LINE_BYTES = 4 * 1024 * 1024;
 
 const errorCode = z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]);
-const phase = z.enum(['open', 'source', 'decompress', 'write', 'flush', 'verify', 'finalize', 'grow', 'seed', 'serial', 'slot', 'repair']);
-const progressPhase = z.enum(['decompress', 'write', 'verify', 'finalize', 'grow', 'seed']);
+const phase = z.enum(PHASES);
+const progressPhase = z.enum(PROGRESS_PHASES);
 const count = z.number().int().nonnegative();
 const pathString = z.string().min(1).max(4096).refine((s) => !s.includes('\0'), 'must not contain NUL');
 

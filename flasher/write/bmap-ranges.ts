@@ -5,6 +5,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { FlashError } from '../errors.js';
+import { rangeBytes, type Bmap } from '../source/bmap.js';
 
 export interface ByteRange {
   readonly start: number;
@@ -12,19 +13,10 @@ export interface ByteRange {
   readonly checksum?: string | undefined;
 }
 
-export interface BmapLike {
-  readonly imageSize: number;
-  readonly blockSize: number;
-  readonly checksumType?: string | undefined;
-  readonly ranges: readonly { readonly first: number; readonly last: number; readonly checksum?: string | undefined }[];
-}
+export type BmapLike = Pick<Bmap, 'imageSize' | 'blockSize' | 'checksumType' | 'ranges'>;
 
 export function bmapByteRanges(b: BmapLike): ByteRange[] {
-  return b.ranges.map((r) => ({
-    start: r.first * b.blockSize,
-    end: Math.min((r.last + 1) * b.blockSize, b.imageSize),
-    checksum: r.checksum,
-  }));
+  return b.ranges.map((r) => ({ ...rangeBytes(b, r), checksum: r.checksum }));
 }
 
 /** Walks sorted ranges alongside the stream; yields the parts of each chunk to write. */

@@ -12,6 +12,7 @@ import { dirname, basename, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { FlashError, fromIoError, sysCode } from '../errors.js';
 import { blockDeviceGeometry, devNumbers } from '../disk-io.js';
+import { readMounts } from '../drives/mountinfo.js';
 
 export type TargetKind = 'block' | 'file';
 
@@ -34,10 +35,8 @@ async function blockIdentity(st: Stats): Promise<{ self: string; disk: string }>
   return { self, disk };
 }
 
-/** Mount points of a block device and its partitions (Linux mountinfo). */
+/** Mount points of a block device and its partitions (Linux mountinfo, parsed by flasher/drives). */
 async function mountsOf(devKey: string): Promise<string[]> {
-  const info = await readText('/proc/self/mountinfo');
-  if (info === undefined) return [];
   const children = new Set<string>([devKey]);
   try {
     const sys = await fsp.realpath(`/sys/dev/block/${devKey}`);
@@ -48,12 +47,8 @@ async function mountsOf(devKey: string): Promise<string[]> {
   } catch {
     // not on Linux sysfs
   }
-  const out: string[] = [];
-  for (const line of info.split('\n')) {
-    const f = line.split(' ');
-    if (f[2] !== undefined && children.has(f[2]) && f[4] !== undefined) out.push(f[4]);
-  }
-  return out;
+  const mounts = await readMounts().catch(() => []);
+  return mounts.filter((m) => children.has(m.devno)).map((m) => m.mountpoint);
 }
 
 export class WriteTarget {

@@ -9,7 +9,7 @@ const sum = (a: number, b: number): string => createHash('sha256').update(img.su
 
 describe('bmapByteRanges', () => {
   it('turns inclusive block ranges into byte ranges, the last block short', () => {
-    const r = bmapByteRanges({ imageSize: 10_000, blockSize: 4096, ranges: [{ first: 0, last: 0 }, { first: 2, last: 2 }] });
+    const r = bmapByteRanges({ imageSize: 10_000, blockSize: 4096, checksumType: undefined, ranges: [{ first: 0, last: 0, checksum: undefined }, { first: 2, last: 2, checksum: undefined }] });
     expect(r).toEqual([{ start: 0, end: 4096, checksum: undefined }, { start: 8192, end: 10_000, checksum: undefined }]);
   });
 });

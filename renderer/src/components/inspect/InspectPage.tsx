@@ -10,6 +10,7 @@ import { userErrorOf } from '../../api/client.js';
 import type { DriveList } from '../../hooks/useDrives.js';
 import { bytesText, gibText } from '../../state/format.js';
 import { ErrorBox } from '../common/ErrorBox.js';
+import { DriveSelect } from '../common/DriveSelect.js';
 import { TextField } from '../common/TextField.js';
 
 function Result({ r }: { readonly r: DiskInspection }): ReactNode {
@@ -95,17 +96,7 @@ export function InspectPage({ drives }: { readonly drives: DriveList }): ReactNo
       <h2 id="inspect-h">Inspect a disk</h2>
       <p className="note">Reads the drive or image file; nothing is written.</p>
       <div className="row">
-        <label className="field">
-          <span>Drive</span>
-          <select value={disks.some((d) => d.device === target) ? target : ''} onChange={(e) => setTarget(e.target.value)}>
-            <option value="">{disks.length === 0 ? '(no drives)' : 'Choose…'}</option>
-            {disks.map((d) => (
-              <option key={d.id} value={d.device}>
-                {d.device} — {d.description} ({bytesText(d.size)})
-              </option>
-            ))}
-          </select>
-        </label>
+        <DriveSelect disks={disks} value={target} onChange={setTarget} />
         <TextField label="Drive or image file" name="inspectTarget" value={target} onChange={setTarget} placeholder="/dev/sdb or /path/to/disk.img" />
         <button type="button" className="primary" onClick={inspect} disabled={target.trim() === '' || busy}>
           {busy ? 'Reading…' : 'Inspect'}

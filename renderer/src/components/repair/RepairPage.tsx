@@ -11,6 +11,7 @@ import { userErrorOf } from '../../api/client.js';
 import type { DriveList } from '../../hooks/useDrives.js';
 import { bytesText } from '../../state/format.js';
 import { ErrorBox } from '../common/ErrorBox.js';
+import { DriveSelect } from '../common/DriveSelect.js';
 import { TextField } from '../common/TextField.js';
 
 function Result({ r }: { readonly r: RepairView }): ReactNode {
@@ -81,17 +82,7 @@ export function RepairPage({ drives, info }: { readonly drives: DriveList; reado
         <div className="repair-form">
           <TextField label="Image file or URL" name="repairImage" value={image} onChange={setImage} placeholder="/path/to/3os-debian.img.xz or https://…" wide />
           <div className="row">
-            <label className="field">
-              <span>Drive</span>
-              <select value={disks.some((d) => d.device === target) ? target : ''} onChange={(e) => setTarget(e.target.value)}>
-                <option value="">{disks.length === 0 ? '(no drives)' : 'Choose…'}</option>
-                {disks.map((d) => (
-                  <option key={d.id} value={d.device}>
-                    {d.device} — {d.description} ({bytesText(d.size)})
-                  </option>
-                ))}
-              </select>
-            </label>
+            <DriveSelect disks={disks} value={target} onChange={setTarget} />
             <TextField label="Drive or image file to repair" name="repairTarget" value={target} onChange={setTarget} placeholder="/dev/sdb or /path/to/disk.img" />
           </div>
           <TextField

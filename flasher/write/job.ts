@@ -8,7 +8,8 @@
  * (--sha256, bmap ranges) are judged when the stream ends, before any first MiB is written.
  * A target that fails stops alone, says where and why, and has its first MiB zeroed.
  */
-import { open, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { openDisk } from '../disk-io.js';
 import { FlashError } from '../errors.js';
 import { SpeedMeter, type JobEvent } from '../progress.js';
 import { openImage, type OpenedImage } from '../source/open-image.js';
@@ -178,16 +179,13 @@ function sourceReader(image: OpenedImage): ((offset: number, length: number) => 
   const path = image.localPath;
   if (image.format !== 'raw' || path === undefined) return undefined;
   return async (offset, length) => {
-    const fh = await open(path, 'r');
+    const disk = await openDisk(path);
     try {
-      const b = Buffer.alloc(length);
-      const { bytesRead } = await fh.read(b, 0, length, offset);
-      return b.subarray(0, bytesRead);
+      return await disk.read(offset, length);
     } finally {
-      await fh.close();
+      await disk.close();
     }
-  };
-}
+  };}
 
 /** The logical sector size an image's GPT was built for (its header at LBA 1), if it has one. */
 export function gptSectorSize(head: Buffer): number | undefined {

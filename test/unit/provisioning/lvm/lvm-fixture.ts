@@ -5,25 +5,16 @@
  * with activation off, so tests never see other people's VGs. Callers must `detach()` in
  * afterEach/finally; `cleanupAll()` detaches whatever is still attached.
  */
-import { execFile } from 'node:child_process';
+import { sh, type ShResult } from '../../../helpers/sh.js';
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
 
-export interface RunResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type RunResult = ShResult;
 
+/** The shared tool runner (test/helpers/sh.ts), with LVM's fd warnings off. */
 export function run(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LVM_SUPPRESS_FD_WARNINGS: '1', ...env } }, (err, stdout, stderr) => {
-      if (err === null) resolve({ code: 0, stdout, stderr });
-      else if (typeof err.code === 'number') resolve({ code: err.code, stdout, stderr });
-      else reject(new Error(`${cmd} could not run: ${err.message}`, { cause: err }));
-    });
-  });
+  return sh(cmd, args, { env: { ...process.env, LVM_SUPPRESS_FD_WARNINGS: '1', ...env } });
 }
 
 export async function runOk(cmd: string, args: readonly string[]): Promise<string> {

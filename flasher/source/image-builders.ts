@@ -11,7 +11,7 @@ import { createDecoder } from './decoders.js';
 import { DETECT_BYTES, detectFormat, type ImageFormat } from './detect-format.js';
 import { HttpSource } from './http-source.js';
 import { openLocal, readLocal, sourceError } from './local-file.js';
-import type { OpenImageOptions } from './open-image.js';
+import type { OpenImageOptions } from './open-options.js';
 import { gzipIsize, xzDecodedSize } from './size-probe.js';
 import { RawTap } from './tap.js';
 import { inspectZipFile, inspectZipHttp, zipEntryDecoder, type ZipImageEntry } from './zip-source.js';

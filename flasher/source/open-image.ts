@@ -7,27 +7,15 @@
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { FlashError, isFlashError } from '../errors.js';
-import type { DecoderPreferences } from './decoders.js';
 import type { ImageFormat } from './detect-format.js';
 import { isHttpUrl } from './http-source.js';
 import { buildHttp, buildLocal, type Built } from './image-builders.js';
+import type { OpenImageOptions } from './open-options.js';
 import { Relay } from './relay.js';
 
 export type { ImageFormat } from './detect-format.js';
 export type { DecoderPreferences } from './decoders.js';
-
-export interface OpenImageOptions {
-  readonly signal?: AbortSignal;
-  readonly onInfo?: (msg: string) => void;
-  /** Force decoder implementations (default: the measured fastest available). */
-  readonly decoders?: DecoderPreferences;
-  /** Keep a SHA-256 of the raw source bytes for rawSha256() (default true). */
-  readonly hashRaw?: boolean;
-  /** http(s): consecutive failed attempts allowed when resuming (default 5). */
-  readonly maxRetries?: number;
-  /** http(s): first retry delay in ms, doubling per failure (default 500). */
-  readonly retryDelayMs?: number;
-}
+export type { OpenImageOptions } from './open-options.js';
 
 export interface OpenedImage {
   /** What the user gave (path or URL). */

@@ -5,7 +5,7 @@
  * others are written.
  */
 import { assessTargets } from '../../flasher/drives/assess.js';
-import { detect3os } from '../../flasher/drives/detect-3os.js';
+import { detect3os } from '../../provisioning/detect/detect-3os.js';
 import { prepareTarget } from '../../flasher/drives/prepare.js';
 import { isFlashError, type WireError } from '../../flasher/errors.js';
 import type { JobEvent } from '../../flasher/progress.js';

@@ -5,7 +5,7 @@
  * privileged helper re-checks before writing).
  */
 import { assessTargets } from '../../flasher/drives/assess.js';
-import { detect3os } from '../../flasher/drives/detect-3os.js';
+import { detect3os } from '../../provisioning/detect/detect-3os.js';
 import { rawImageSize } from '../helper/helper.js';
 import { watchDrives, type DriveWatcher } from '../../flasher/drives/watcher.js';
 import type { DriveEntry } from '../../flasher/drives/types.js';

@@ -6,7 +6,7 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { detect3os } from '../../flasher/drives/detect-3os.js';
+import { detect3os } from '../../provisioning/detect/detect-3os.js';
 import { detectFormat, DETECT_BYTES } from '../../flasher/source/detect-format.js';
 import { gzipIsize, xzDecodedSize } from '../../flasher/source/size-probe.js';
 import type { ImageInfo } from '../ipc/contract-types.js';

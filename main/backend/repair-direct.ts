@@ -5,7 +5,7 @@
  * 3os-data and the config. The Electron app has no elevated repair path yet (see docs/app.md).
  */
 import { assessTargets } from '../../flasher/drives/assess.js';
-import { detect3os } from '../../flasher/drives/detect-3os.js';
+import { detect3os } from '../../provisioning/detect/detect-3os.js';
 import { prepareTarget } from '../../flasher/drives/prepare.js';
 import { FlashError } from '../../flasher/errors.js';
 import { openTargetDisk } from '../../provisioning/pipeline.js';

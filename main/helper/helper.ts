@@ -9,7 +9,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { assessTargets, type TargetAssessment } from '../../flasher/drives/assess.js';
-import { detect3os } from '../../flasher/drives/detect-3os.js';
+import { detect3os } from '../../provisioning/detect/detect-3os.js';
 import { prepareTarget } from '../../flasher/drives/prepare.js';
 import { FlashError, isFlashError, sysCode, type ErrorCode } from '../../flasher/errors.js';
 import type { JobEvent } from '../../flasher/progress.js';

@@ -157,7 +157,7 @@ describe('3os detection (partition + FAT modules)', () => {
     execFileSync('mmd', ['-i', cfgLoop, '::3os']);
     execFileSync('mcopy', ['-i', cfgLoop, join(dir, 'image.json'), '::3os/image.json']);
     detach(cfgLoop);
-    const { detect3os } = await import('../../flasher/drives/detect-3os.js');
+    const { detect3os } = await import('../../provisioning/detect/detect-3os.js');
     const { drives } = await listDriveEntries({ includeLoop: true, detect3os });
     expect(drives.find((d) => d.device === loop)?.threeOs).toEqual({ version: '3os-edge 1.4.2', board: 'rpi-cm4', partitions: ['3os-boot', '3os-config', '3os-root-a'] });
     expect(drives.find((d) => d.device === loop)?.partitionTable).toBe('gpt');

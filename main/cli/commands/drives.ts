@@ -3,7 +3,7 @@
  * Raspberry Pis waiting in USB boot mode, and with --watch the hot-plug events as they happen.
  */
 import { humanBytes } from '../../../flasher/drives/bus.js';
-import { detect3os } from '../../../flasher/drives/detect-3os.js';
+import { detect3os } from '../../../provisioning/detect/detect-3os.js';
 import { listDriveEntries, type DriveListing } from '../../../flasher/drives/list.js';
 import type { Drive, DriveEntry, ListOptions } from '../../../flasher/drives/types.js';
 import { watchDrives, type DriveEvent } from '../../../flasher/drives/watcher.js';

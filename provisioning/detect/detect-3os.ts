@@ -3,10 +3,10 @@
  * (GPT names / MBR order, provisioning/partition) and, when there is a config partition, its
  * 3os/image.json (provisioning/fat). Read-only; any failure means "not 3os".
  */
-import { openDisk } from '../disk-io.js';
-import { find3osPartitions, readPartitionTable, ROLE_LABELS } from '../../provisioning/partition/index.js';
-import { openFat } from '../../provisioning/fat/index.js';
-import type { ThreeOsInfo } from './types.js';
+import { openDisk } from '../../flasher/disk-io.js';
+import { find3osPartitions, readPartitionTable, ROLE_LABELS } from '../partition/index.js';
+import { openFat } from '../fat/index.js';
+import type { ThreeOsInfo } from '../../flasher/drives/types.js';
 
 type Role = keyof typeof ROLE_LABELS;
 

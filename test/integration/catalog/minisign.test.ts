@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parsePublicKey, parseSignature, verifyBytes, verifyFile, type PublicKey } from '../../../../flasher/catalog/minisign.js';
+import { parsePublicKey, parseSignature, verifyBytes, verifyFile, type PublicKey } from '../../../flasher/catalog/minisign.js';
 
 let dir: string;
 let key: PublicKey;

@@ -5,7 +5,7 @@
  * with activation off, so tests never see other people's VGs. Callers must `detach()` in
  * afterEach/finally; `cleanupAll()` detaches whatever is still attached.
  */
-import { sh, type ShResult } from '../../../helpers/sh.js';
+import { sh, type ShResult } from '../../helpers/sh.js';
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
@@ -97,9 +97,9 @@ export async function pvckMetadata(disk: LoopDisk, extra: string[] = []): Promis
  * Store `text` as the committed metadata of every mda of the PV (our own write primitives),
  * to put metadata the LVM tools here cannot make (raid1, mirror...) on a real PV.
  */
-export async function storeMetadataText(io: import('../../../../flasher/disk-io.js').DiskIO, text: string): Promise<void> {
-  const { readPhysicalVolume } = await import('../../../../provisioning/lvm/read-pv.js');
-  const { writeMetadata } = await import('../../../../provisioning/lvm/write-metadata.js');
+export async function storeMetadataText(io: import('../../../flasher/disk-io.js').DiskIO, text: string): Promise<void> {
+  const { readPhysicalVolume } = await import('../../../provisioning/lvm/read-pv.js');
+  const { writeMetadata } = await import('../../../provisioning/lvm/write-metadata.js');
   const pv = await readPhysicalVolume(io, 0, io.size, text.slice(0, text.indexOf(' ')));
   await writeMetadata(io, pv, { text: Buffer.concat([Buffer.from(text, 'latin1'), Buffer.alloc(1)]), label: undefined });
 }

@@ -3,8 +3,8 @@
 // must still read the VG, and a second run must finish the job. Also: dry runs write nothing.
 import { afterEach, describe, expect, it } from 'vitest';
 import { promises as fsp } from 'node:fs';
-import { openDisk, type DiskIO } from '../../../../flasher/disk-io.js';
-import { growVolumeGroup, readPhysicalVolume } from '../../../../provisioning/lvm/index.js';
+import { openDisk, type DiskIO } from '../../../flasher/disk-io.js';
+import { growVolumeGroup, readPhysicalVolume } from '../../../provisioning/lvm/index.js';
 import { cleanupAll, LoopDisk, tempDir } from './lvm-fixture.js';
 
 const MiB = 1024 * 1024;

@@ -2,11 +2,11 @@
 // may sit in another sector, and copies LVM wrapped around the end of a small ring read back.
 import { afterEach, describe, expect, it } from 'vitest';
 import { promises as fsp } from 'node:fs';
-import { openDisk, type DiskIO } from '../../../../flasher/disk-io.js';
-import { encodeLabel } from '../../../../provisioning/lvm/label.js';
-import { encodeMdaHeader } from '../../../../provisioning/lvm/mda.js';
-import { readPhysicalVolume } from '../../../../provisioning/lvm/read-pv.js';
-import { lvByteRange } from '../../../../provisioning/lvm/lv-range.js';
+import { openDisk, type DiskIO } from '../../../flasher/disk-io.js';
+import { encodeLabel } from '../../../provisioning/lvm/label.js';
+import { encodeMdaHeader } from '../../../provisioning/lvm/mda.js';
+import { readPhysicalVolume } from '../../../provisioning/lvm/read-pv.js';
+import { lvByteRange } from '../../../provisioning/lvm/lv-range.js';
 import { cleanupAll, LoopDisk, tempDir } from './lvm-fixture.js';
 
 const MiB = 1024 * 1024;

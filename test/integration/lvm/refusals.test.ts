@@ -4,9 +4,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import { openDisk, type DiskIO } from '../../../../flasher/disk-io.js';
-import { growVolumeGroup, readPhysicalVolume } from '../../../../provisioning/lvm/index.js';
-import { writeMetadata } from '../../../../provisioning/lvm/write-metadata.js';
+import { openDisk, type DiskIO } from '../../../flasher/disk-io.js';
+import { growVolumeGroup, readPhysicalVolume } from '../../../provisioning/lvm/index.js';
+import { writeMetadata } from '../../../provisioning/lvm/write-metadata.js';
 import { cleanupAll, LoopDisk, LVM_CONFIG, runOk, storeMetadataText, tempDir } from './lvm-fixture.js';
 
 const MiB = 1024 * 1024;

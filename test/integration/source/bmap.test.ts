@@ -5,8 +5,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isFlashError } from '../../../../flasher/errors.js';
-import { findBmap, parseBmap, rangeBytes, rangeHasher } from '../../../../flasher/source/bmap.js';
+import { isFlashError } from '../../../flasher/errors.js';
+import { findBmap, parseBmap, rangeBytes, rangeHasher } from '../../../flasher/source/bmap.js';
 
 let dir: string;
 let image: Buffer;

@@ -6,9 +6,9 @@ import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gzipIsize, xzDecodedSize } from '../../../../flasher/source/size-probe.js';
-import { chooseEntry, inspectZipFile } from '../../../../flasher/source/zip-source.js';
-import { zstdDecodedSize } from '../../../../flasher/source/zstd-frames.js';
+import { gzipIsize, xzDecodedSize } from '../../../flasher/source/size-probe.js';
+import { chooseEntry, inspectZipFile } from '../../../flasher/source/zip-source.js';
+import { zstdDecodedSize } from '../../../flasher/source/zstd-frames.js';
 
 let dir: string;
 const SIZE = 3 * 1024 * 1024 + 777;

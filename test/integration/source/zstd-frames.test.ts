@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Duplex, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isFlashError } from '../../../../flasher/errors.js';
-import { builtinZstdFactory, framedZstdDecoder } from '../../../../flasher/source/zstd-builtin.js';
-import { ZstdFrameScanner } from '../../../../flasher/source/zstd-frames.js';
+import { isFlashError } from '../../../flasher/errors.js';
+import { builtinZstdFactory, framedZstdDecoder } from '../../../flasher/source/zstd-builtin.js';
+import { ZstdFrameScanner } from '../../../flasher/source/zstd-frames.js';
 
 let dir: string;
 let parts: Buffer[];

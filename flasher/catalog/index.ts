@@ -9,8 +9,7 @@ export { parsePublicKey, parseSignature, verifyBytes, verifyFile, type PublicKey
 export { loadTrustedKeys, bundledCatalogPath, assetsCatalogDir } from './trusted-keys.js';
 export { ImageCache, type CacheEntry, type CacheOptions, type FetchRequest, type FetchResult } from './cache.js';
 export { defaultCacheDir, parseSize, DEFAULT_CACHE_LIMIT } from './cache-index.js';
-export { readImageInfo, parseImageInfo, type ImageInfo } from './image-info.js';
 export {
   resolveSource, checkSource, openCatalogSession, catalogIdOf, CATALOG_PREFIX,
-  type CatalogOptions, type CatalogSession, type ResolvedSource, type SourceTrust, type TrustCheck, type DownloadProgress,
+  type CatalogOptions, type ResolveOptions, type ImageFacts, type ImageInfoReader, type CatalogSession, type ResolvedSource, type SourceTrust, type TrustCheck, type DownloadProgress,
 } from './resolve.js';

@@ -13,7 +13,6 @@ import { isHttpUrl } from '../source/http-source.js';
 import { ImageCache } from './cache.js';
 import { parseSize } from './cache-index.js';
 import { fetchSmall, redact } from './download.js';
-import { readImageInfo, type ImageInfo } from './image-info.js';
 import { loadCatalog, type LoadedCatalog } from './load.js';
 import { checkFit, findBoard, findImage, mergeCatalogs, type MergedCatalog, type OfferedImage } from './merge.js';
 import { verifyFile, type PublicKey, type SignatureAlgorithm } from './minisign.js';
@@ -43,6 +42,26 @@ export interface CatalogOptions {
   readonly onDownload?: ((e: DownloadProgress) => void) | undefined;
 }
 
+/** What the board check needs from an image's own 3os/image.json. */
+export interface ImageFacts {
+  readonly arch?: string | undefined;
+  readonly boards?: readonly string[] | undefined;
+}
+
+/**
+ * Reads a local image's 3os/image.json (undefined when it has none). Injected by the caller
+ * (provisioning/detect/image-info.ts's readImageInfo): the engine does not read partition tables
+ * or FAT volumes itself.
+ */
+export type ImageInfoReader = (path: string) => Promise<ImageFacts | undefined>;
+
+/** resolveSource's options: the catalog options, the board to check against and the image.json reader. */
+export type ResolveOptions = CatalogOptions & {
+  readonly board?: string | undefined;
+  readonly sha256?: string | undefined;
+  readonly readImageInfo: ImageInfoReader;
+};
+
 export interface DownloadProgress {
   readonly kind: 'download';
   readonly url: string;
@@ -65,7 +84,7 @@ export interface ResolvedSource {
   readonly catalogImage?: OfferedImage | undefined;
   readonly board?: Board | undefined;
   /** The image's own 3os/image.json, when it was read (non-catalog sources with a board). */
-  readonly info?: ImageInfo | undefined;
+  readonly info?: ImageFacts | undefined;
   readonly downloaded: boolean;
 }
 
@@ -156,7 +175,7 @@ async function resolveCatalogImage(id: string, s: CatalogSession, board: Board |
   return { image: r.path, sha256: img.decoded.sha256 ?? sha256, trust, catalogImage: img, board, downloaded: r.downloaded };
 }
 
-async function resolveFile(spec: string, s: CatalogSession, board: Board | undefined, userSha: string | undefined, opts: CatalogOptions): Promise<ResolvedSource> {
+async function resolveFile(spec: string, s: CatalogSession, board: Board | undefined, userSha: string | undefined, opts: ResolveOptions): Promise<ResolvedSource> {
   let path = spec;
   let sigText: string | undefined;
   let downloaded = false;
@@ -172,22 +191,22 @@ async function resolveFile(spec: string, s: CatalogSession, board: Board | undef
     });
     path = r.path;
     downloaded = r.downloaded;
-    if (r.signature !== undefined) return finishFile(path, { kind: 'signed', keyId: r.signature.keyId, algorithm: r.signature.algorithm, trustedComment: r.signature.trustedComment }, board, userSha, downloaded);
+    if (r.signature !== undefined) return finishFile(opts.readImageInfo, path, { kind: 'signed', keyId: r.signature.keyId, algorithm: r.signature.algorithm, trustedComment: r.signature.trustedComment }, board, userSha, downloaded);
   } else {
     const local = /^file:\/\//i.test(spec) ? fileURLToPath(spec) : spec;
     path = local;
     sigText = existsSync(`${local}.minisig`) ? (await fetchSmall(`${local}.minisig`, 4096)).toString('utf8') : undefined;
     if (sigText !== undefined) {
       const v = await verifyFile(local, sigText, s.keys, local);
-      return finishFile(path, { kind: 'signed', keyId: v.keyId, algorithm: v.algorithm, trustedComment: v.trustedComment }, board, userSha, downloaded);
+      return finishFile(opts.readImageInfo, path, { kind: 'signed', keyId: v.keyId, algorithm: v.algorithm, trustedComment: v.trustedComment }, board, userSha, downloaded);
     }
     if (opts.trustUnsigned !== true) throw unsignedError(local);
   }
-  return finishFile(path, { kind: 'unsigned', accepted: true }, board, userSha, downloaded);
+  return finishFile(opts.readImageInfo, path, { kind: 'unsigned', accepted: true }, board, userSha, downloaded);
 }
 
-async function finishFile(path: string, trust: SourceTrust, board: Board | undefined, userSha: string | undefined, downloaded: boolean): Promise<ResolvedSource> {
-  let info: ImageInfo | undefined;
+async function finishFile(readImageInfo: ImageInfoReader, path: string, trust: SourceTrust, board: Board | undefined, userSha: string | undefined, downloaded: boolean): Promise<ResolvedSource> {
+  let info: ImageFacts | undefined;
   if (board !== undefined) {
     info = await readImageInfo(path);
     if (info === undefined) {
@@ -204,7 +223,7 @@ async function finishFile(path: string, trust: SourceTrust, board: Board | undef
  * E_UNSIGNED (ask the user, then call again with trustUnsigned), E_SIGNATURE, E_UNTRUSTED_KEY,
  * E_CHECKSUM, E_OVERSIZE, E_INSECURE, E_OFFLINE, E_BOARD_MISMATCH, E_NETWORK.
  */
-export async function resolveSource(spec: string, opts: CatalogOptions & { readonly board?: string | undefined; readonly sha256?: string | undefined }): Promise<ResolvedSource> {
+export async function resolveSource(spec: string, opts: ResolveOptions): Promise<ResolvedSource> {
   const s = await openCatalogSession(opts);
   const board = opts.board === undefined ? undefined : findBoard(s.merged, opts.board);
   const id = catalogIdOf(spec);
@@ -220,7 +239,7 @@ export async function resolveSource(spec: string, opts: CatalogOptions & { reado
 /** The verdict without throwing, for the app: E_UNSIGNED means "ask the user". */
 export type TrustCheck = { readonly ok: true; readonly source: ResolvedSource } | { readonly ok: false; readonly needsConsent: boolean; readonly error: WireError };
 
-export async function checkSource(spec: string, opts: CatalogOptions & { readonly board?: string | undefined; readonly sha256?: string | undefined }): Promise<TrustCheck> {
+export async function checkSource(spec: string, opts: ResolveOptions): Promise<TrustCheck> {
   try {
     return { ok: true, source: await resolveSource(spec, opts) };
   } catch (e) {

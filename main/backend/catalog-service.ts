@@ -6,6 +6,7 @@
  * entries fail at once with the catalog's own E_CATALOG message; nothing hangs on the network.
  */
 import { imagesFor, openCatalogSession, resolveSource, type CatalogOptions, type OfferedImage } from '../../flasher/catalog/index.js';
+import { readImageInfo } from '../../provisioning/detect/image-info.js';
 import type { CatalogImageView, CatalogListing, FetchedImage } from '../ipc/contract-types.js';
 import type { ValidRequests } from '../ipc/contract.js';
 
@@ -35,7 +36,7 @@ export async function listCatalog(req: ValidRequests['listCatalog'], opts: Catal
 }
 
 export async function fetchCatalogImage(req: ValidRequests['fetchCatalogImage'], opts: CatalogOptions): Promise<FetchedImage> {
-  const r = await resolveSource(`catalog:${req.id}`, { ...opts, board: req.board });
+  const r = await resolveSource(`catalog:${req.id}`, { ...opts, board: req.board, readImageInfo });
   const trust = r.trust.kind === 'signed' ? `signed by key ${r.trust.keyId}` : 'unsigned';
   return { id: req.id, image: r.image, sha256: r.sha256, downloaded: r.downloaded, trust };
 }

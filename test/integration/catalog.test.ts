@@ -9,7 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkSource, resolveSource, type CatalogOptions } from '../../flasher/catalog/index.js';
+import { checkSource, resolveSource, type CatalogOptions, type ResolveOptions } from '../../flasher/catalog/index.js';
+import { readImageInfo } from '../../provisioning/detect/image-info.js';
 import { runCli } from '../helpers/cli.js';
 import { build3osLike, bytes, makeKey, selfSignedCert, sha256, sign, startServer, status, type TestServer } from './catalog-fixtures.js';
 
@@ -43,11 +44,11 @@ function serveCatalog(name: string, images: Record<string, unknown>[], opts: { t
   return `${server.url}/${name}.json`;
 }
 
-function opts(catalog: string, over: Partial<CatalogOptions> = {}): CatalogOptions {
-  return { catalogs: [catalog], trustedKeys: [key.pub], cacheDir: join(dir, `cache-${n++}`), ...over };
+function opts(catalog: string, over: Partial<CatalogOptions> = {}): ResolveOptions {
+  return { catalogs: [catalog], trustedKeys: [key.pub], cacheDir: join(dir, `cache-${n++}`), readImageInfo, ...over };
 }
 
-async function codeOf(spec: string, o: CatalogOptions & { board?: string }): Promise<string> {
+async function codeOf(spec: string, o: ResolveOptions): Promise<string> {
   const r = await checkSource(spec, o);
   return r.ok ? 'ok' : `${r.error.code}: ${r.error.message}`;
 }

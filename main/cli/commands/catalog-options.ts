@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { catalogIdOf, parseSize, resolveSource, type CatalogOptions, type DownloadProgress } from '../../../flasher/catalog/index.js';
+import { readImageInfo } from '../../../provisioning/detect/image-info.js';
 import { usageError, type CliIO } from '../io.js';
 import { humanBytes } from '../progress-view.js';
 
@@ -113,7 +114,7 @@ export async function resolveWriteSource(
     if (json) io.out.write(`${JSON.stringify({ kind: 'info', message })}\n`);
     else io.err.write(`${message}\n`);
   };
-  const r = await resolveSource(given, { ...catalogOptionsFrom(values, io, info), board: values.board, sha256: values.sha256, onDownload: downloadReporter(io, json) });
+  const r = await resolveSource(given, { ...catalogOptionsFrom(values, io, info), board: values.board, sha256: values.sha256, onDownload: downloadReporter(io, json), readImageInfo });
   const trust = r.trust.kind === 'signed' ? `signed by key ${r.trust.keyId}` : 'unsigned, trusted by you (--trust-unsigned)';
   info(`${given}: ${trust}${r.downloaded ? ', downloaded' : ', from the cache'}; writing ${r.image}`);
   return { image: r.image, sha256: r.sha256 ?? values.sha256 };

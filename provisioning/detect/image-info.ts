@@ -9,13 +9,13 @@
  * 256 MiB boot partition, so this reads ~300 MiB of decoded data and holds ~33-65 MiB.
  */
 import { promises as fsp } from 'node:fs';
-import { openDisk, type DiskIO } from '../disk-io.js';
-import { FlashError, isFlashError } from '../errors.js';
-import { find3osPartitions, readPartitionTable, type PartitionPlace } from '../../provisioning/partition/index.js';
-import { openFat } from '../../provisioning/fat/index.js';
-import { detectFormat, DETECT_BYTES } from '../source/detect-format.js';
-import { openImage } from '../source/open-image.js';
-import { isHttpUrl } from '../source/http-source.js';
+import { openDisk, type DiskIO } from '../../flasher/disk-io.js';
+import { FlashError, isFlashError } from '../../flasher/errors.js';
+import { find3osPartitions, readPartitionTable, type PartitionPlace } from '../partition/index.js';
+import { openFat } from '../fat/index.js';
+import { detectFormat, DETECT_BYTES } from '../../flasher/source/detect-format.js';
+import { openImage } from '../../flasher/source/open-image.js';
+import { isHttpUrl } from '../../flasher/source/http-source.js';
 
 export interface ImageInfo {
   readonly flavor?: string | undefined;

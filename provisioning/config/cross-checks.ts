@@ -6,6 +6,7 @@
 import type { ConfigIssue, PathSegment } from './issues.js';
 import { ssidProblem } from './secrets.js';
 import { envNameProblem, interfaceNameProblem, ipFamily } from './validators.js';
+import { parseSize } from './storage-rules.js';
 
 type Rec = Record<string, unknown>;
 
@@ -31,12 +32,23 @@ class Collector {
   }
 }
 
+/** The cross-field rules of the `storage:` section alone (also what a --policy file gets). */
+export function crossCheckStorage(storage: unknown): ConfigIssue[] {
+  const c = new Collector();
+  checkStorageSection(storage, c);
+  return c.issues;
+}
+
+function checkStorageSection(storage: unknown, c: Collector): void {
+  if (isRec(storage)) checkStorage(storage.volumes, c);
+}
+
 export function crossCheck(raw: unknown): ConfigIssue[] {
   const c = new Collector();
   if (!isRec(raw)) return c.issues;
   checkUsers(raw.users, c);
   if (isRec(raw.network)) checkNetwork(raw.network, c);
-  if (isRec(raw.storage)) checkStorage(raw.storage.volumes, c);
+  checkStorageSection(raw.storage, c);
   checkContainers(raw.containers, c);
   checkFiles(raw.files, c);
   if (isRec(raw.serial_provisioning)) checkSerial(raw.serial_provisioning, c);
@@ -105,10 +117,11 @@ function checkRoutes(iface: Rec, base: PathSegment[], c: Collector): void {
 function checkStorage(volumes: unknown, c: Collector): void {
   const list = recs(volumes);
   c.unique(list.map(([i, v]) => ({ path: ['storage', 'volumes', i, 'name'], value: str(v.name) })), 'volume name');
+  c.unique(list.map(([i, v]) => ({ path: ['storage', 'volumes', i, 'mountpoint'], value: str(v.mountpoint) })), 'mountpoint');
   let percent = 0;
   for (const [i, v] of list) {
-    const m = /^(\d+)%FREE$/.exec(str(v.size) ?? '');
-    if (m) percent += Number(m[1]);
+    const size = parseSize(str(v.size) ?? '');
+    if (size?.kind === 'percentFree') percent += size.percent;
     if (v.create !== true && (v.filesystem !== undefined || v.mountpoint !== undefined)) {
       c.add(['storage', 'volumes', i, v.filesystem !== undefined ? 'filesystem' : 'mountpoint'], 'applies only to new volumes (set create: true)');
     }

@@ -4,7 +4,7 @@
  * derives the serial key; the agent form parser double-checks what was seeded).
  */
 export { CONFIG_VERSION, configSchema } from './schema.js';
-export type { Config, ConfigInput, ConfigUser, ConfigNetwork, ConfigContainer, ConfigFile, StoragePolicy, StorageVolume } from './schema.js';
+export type { Config, ConfigInput, ConfigUser, ConfigNetwork, ConfigContainer, ConfigFile, StoragePolicy, StorageVolume, VolumeFilesystem } from './schema.js';
 export { parseConfigText, validateConfig, assertValidConfig, type ValidationResult } from './validate.js';
 export { formatIssue, formatPath, configIssuesOf, type ConfigIssue, type PathSegment } from './issues.js';
 export {
@@ -23,4 +23,5 @@ export { hashSecrets } from './hash-secrets.js';
 export { sha512Crypt, verifySha512Crypt, randomCryptSalt } from './sha512-crypt.js';
 export { wifiPsk, deriveSerialKey, SERIAL_KDF_ITERATIONS, type DerivedSerialKey } from './secrets.js';
 export { parseSshPublicKey, type SshPublicKey } from './ssh-key.js';
-export { lvNameProblem, lvSizeProblem } from './validators.js';
+export { lvNameProblem, lvSizeProblem, parseSize, SIZE_GRAMMAR, type ParsedSize } from './storage-rules.js';
+export { parseStoragePolicy, storageIssues } from './storage.js';

@@ -3,7 +3,7 @@
  * FlashError (E_CONFIG_INVALID) that carries them.
  */
 import type { z } from 'zod';
-import { FlashError } from '../../flasher/errors.js';
+import { FlashError, type Phase } from '../../flasher/errors.js';
 import { schemaAt } from './schema-walk.js';
 import { didYouMean } from './suggest.js';
 
@@ -84,10 +84,10 @@ export function fromZodIssue(issue: z.core.$ZodIssue): ConfigIssue[] {
 }
 
 /** The FlashError for a list of problems: one line each, under a count. */
-export function configInvalid(issues: readonly ConfigIssue[], what = 'config'): FlashError {
+export function configInvalid(issues: readonly ConfigIssue[], what = 'config', phase: Phase = 'seed'): FlashError {
   const lines = issues.map((i) => `  - ${formatIssue(i)}`);
   const n = issues.length;
-  const err = new FlashError('E_CONFIG_INVALID', `${what} is invalid (${n} problem${n === 1 ? '' : 's'}):\n${lines.join('\n')}`, { phase: 'seed' });
+  const err = new FlashError('E_CONFIG_INVALID', `${what} is invalid (${n} problem${n === 1 ? '' : 's'}):\n${lines.join('\n')}`, { phase });
   return Object.assign(err, { issues });
 }
 

@@ -14,9 +14,10 @@ import { passwordHashProblem, SERIAL_KEY_MIN_LENGTH } from './secrets.js';
 import {
   absolutePathProblem, base64Problem, channelProblem, containerNameProblem, containerVolumeProblem,
   fileModeProblem, groupNameProblem, hostnameProblem, httpsUrlProblem, imageReferenceProblem, keyboardLayoutProblem,
-  keyboardVariantProblem, localeProblem, lvNameProblem, lvSizeProblem, ownerProblem, portMappingProblem,
+  keyboardVariantProblem, localeProblem, ownerProblem, portMappingProblem,
   seedFilePathProblem, shellProblem, timezoneProblem, usernameProblem,
 } from './validators.js';
+import { lvNameProblem, lvSizeProblem } from './storage-rules.js';
 
 export const CONFIG_VERSION = 1;
 
@@ -117,5 +118,6 @@ export type ConfigContainer = z.infer<typeof containerSchema>;
 export type ConfigFile = z.infer<typeof fileSchema>;
 export type StoragePolicy = z.infer<typeof storageSchema>;
 export type StorageVolume = z.infer<typeof volumeSchema>;
+export type VolumeFilesystem = NonNullable<StorageVolume['filesystem']>;
 /** What a config looks like before validation (YAML/JSON parsed, env values not yet strings). */
 export type ConfigInput = z.input<typeof configSchema>;

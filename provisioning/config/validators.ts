@@ -5,6 +5,7 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { didYouMean } from './suggest.js';
+import { lvNameProblem } from './storage-rules.js';
 
 type Problem = string | undefined;
 
@@ -58,31 +59,6 @@ export function shellProblem(s: string): Problem {
     return 'must be an absolute path such as /bin/bash';
   }
   return undefined;
-}
-
-const LV_RESERVED_PARTS = ['_cdata', '_cmeta', '_corig', '_mlog', '_mimage', '_pmspare', '_rimage', '_rmeta', '_tdata', '_tmeta', '_vorigin', '_vdata'];
-
-/** LVM logical volume name rules (lvm(8), VALID NAMES). */
-export function lvNameProblem(s: string): Problem {
-  if (s.length === 0 || s.length > 127) return 'must be 1 to 127 characters';
-  if (!/^[A-Za-z0-9+_.-]+$/.test(s)) return 'may hold only letters, digits and + _ . -';
-  if (s.startsWith('-')) return 'must not start with "-"';
-  if (s === '.' || s === '..') return 'must not be "." or ".."';
-  if (s.startsWith('snapshot') || s.startsWith('pvmove')) return 'must not start with "snapshot" or "pvmove" (reserved by LVM)';
-  const bad = LV_RESERVED_PARTS.find((p) => s.includes(p));
-  if (bad) return `must not contain "${bad}" (reserved by LVM)`;
-  return undefined;
-}
-
-/** LV size: `2G`, `512M`, `1.5T`, or a share of the free space `60%FREE` (1..100). */
-export function lvSizeProblem(s: string): Problem {
-  if (/^\d+(\.\d+)?[KMGT]$/.test(s)) return Number.parseFloat(s) > 0 ? undefined : 'must be more than 0';
-  const pct = /^(\d+)%FREE$/.exec(s);
-  if (pct) {
-    const n = Number(pct[1]);
-    return n >= 1 && n <= 100 ? undefined : 'percentage must be from 1 to 100';
-  }
-  return "must be a size like '2G' or '512M' (K/M/G/T, powers of 1024) or a share like '60%FREE'";
 }
 
 export function ipProblem(s: string, family?: 4 | 6): Problem {

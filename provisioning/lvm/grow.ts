@@ -16,7 +16,7 @@ import { checkTextFits, writeMetadata } from './write-metadata.js';
 import { setInt } from './config-text.js';
 import { applySegments, freeCount, freeRuns, lvExtents, workLv, type WorkLv } from './allocate.js';
 import { planPolicy, type PlannedCreate } from './policy-plan.js';
-import type { StoragePolicy, VolumeFilesystem } from './storage-policy.js';
+import type { StoragePolicy, VolumeFilesystem } from '../config/schema.js';
 import { addLogicalVolume } from './create-lv.js';
 
 export interface GrowOptions {

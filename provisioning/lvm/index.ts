@@ -5,5 +5,8 @@ export { readPhysicalVolume, DEFAULT_VG_NAME, type PhysicalVolume, type Metadata
 export { growVolumeGroup, type GrowOptions, type LvmGrowResult, type LvGrowRow, type CreatedVolume } from './grow.js';
 export { lvByteRange, type ByteRange } from './lv-range.js';
 export { offlineResizeExt4, type Ext4ResizeOutcome } from './ext4-offline.js';
-export { parseStoragePolicy, parseSize, type StoragePolicy, type StorageVolumePolicy, type VolumeFilesystem } from './storage-policy.js';
+// The storage policy is the config schema's `storage:` section: one parser, in provisioning/config.
+export { parseStoragePolicy } from '../config/storage.js';
+export { parseSize } from '../config/storage-rules.js';
+export type { StoragePolicy, StorageVolume, VolumeFilesystem } from '../config/schema.js';
 export { lvmCrc } from './crc.js';

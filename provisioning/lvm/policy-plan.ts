@@ -9,7 +9,8 @@
 import { FlashError } from '../../flasher/errors.js';
 import { allocateExtents, freeCount, lvExtents, type PeRun, type WorkLv } from './allocate.js';
 import { newLvNode } from './create-lv.js';
-import { parseSize, type StoragePolicy, type StorageVolumePolicy, type VolumeFilesystem } from './storage-policy.js';
+import { parseSize } from '../config/storage-rules.js';
+import type { StoragePolicy, StorageVolume, VolumeFilesystem } from '../config/schema.js';
 
 export interface PlannedCreate {
   readonly lv: WorkLv;
@@ -55,7 +56,7 @@ function fmtBytes(n: number): string {
 }
 
 interface Target {
-  readonly vol: StorageVolumePolicy;
+  readonly vol: StorageVolume;
   readonly path: string;
   readonly lv: WorkLv;
   readonly create: PlannedCreate | undefined;

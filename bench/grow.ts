@@ -7,9 +7,9 @@ import { copyFile, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { growDisk } from '../provisioning/grow/grow-disk.js';
 import { openTargetDisk } from '../provisioning/pipeline.js';
-import { build3osImage, lvmOn } from '../test/helpers/threeos-image.js';
-import { attachLoop, detachLoop } from '../test/helpers/loop.js';
-import { shOk } from '../test/helpers/sh.js';
+import { build3osImage, lvmOn } from '../testkit/threeos-image.js';
+import { attachLoop, detachLoop } from '../testkit/loop.js';
+import { shOk } from '../testkit/sh.js';
 
 const SIZE = 256 * 1024 ** 3;
 

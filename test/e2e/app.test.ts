@@ -15,9 +15,9 @@ import { runRepairDirect } from '../../main/backend/repair-direct.js';
 import { startDevBridge, type DevBridge } from '../../main/dev-bridge/server.js';
 import { startAgentHarness, type AgentHarness } from '../../provisioning/serial/testing/agent-harness.js';
 import { layoutDevice } from '../integration/serial-fixtures.js';
-import { attachLoop, detachAll, detachLoop } from '../helpers/loop.js';
-import { shOk } from '../helpers/sh.js';
-import { build3osImage, type Built3os } from '../helpers/threeos-image.js';
+import { attachLoop, detachAll, detachLoop } from '../../testkit/loop.js';
+import { shOk } from '../../testkit/sh.js';
+import { build3osImage, type Built3os } from '../../testkit/threeos-image.js';
 
 const MiB = 1024 * 1024;
 const PLUGGED_BYTES = 333 * MiB;

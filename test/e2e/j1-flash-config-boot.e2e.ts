@@ -9,8 +9,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attachLoop, detachAll } from '../helpers/loop.js';
-import { shOk } from '../helpers/sh.js';
+import { attachLoop, detachAll } from '../../testkit/loop.js';
+import { shOk } from '../../testkit/sh.js';
 import { blankDisk, cli, GiB, IMAGE_ZST, inspect, lvmSizes, MiB, parseLvs, requireImage, writeFileText } from './journey.js';
 import { stopAllVms, Vm } from './qemu.js';
 

@@ -7,8 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { detachAll } from '../helpers/loop.js';
-import { shOk } from '../helpers/sh.js';
+import { detachAll } from '../../testkit/loop.js';
+import { shOk } from '../../testkit/sh.js';
 import { blankDisk, cli, IMAGE_RAW, IMAGE_ZST, inspect, partRange, requireImage, writeFileText } from './journey.js';
 import { stopAllVms, Vm } from './qemu.js';
 

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { detachAll } from '../helpers/loop.js';
+import { detachAll } from '../../testkit/loop.js';
 import { blankDisk, cli, GiB, IMAGE_ZST_AARCH64, inspect, lvmSizes, writeFileText } from './journey.js';
 import { stopAllVms, Vm } from './qemu.js';
 

@@ -12,10 +12,10 @@ import { commands } from '../../main/cli/commands/index.js';
 import { renderConfig } from '../../provisioning/config/index.js';
 import { inspectDisk } from '../../provisioning/seed/inspect-disk.js';
 import { seedDisk } from '../../provisioning/seed/seed-disk.js';
-import { runCli } from '../helpers/cli.js';
-import { attachLoop, detachLoop } from '../helpers/loop.js';
-import { shOk } from '../helpers/sh.js';
-import { LVM_CONFIG, LVM_ENV } from '../helpers/threeos-image.js';
+import { runCli } from '../../testkit/cli.js';
+import { attachLoop, detachLoop } from '../../testkit/loop.js';
+import { shOk } from '../../testkit/sh.js';
+import { LVM_CONFIG, LVM_ENV } from '../../testkit/threeos-image.js';
 
 export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;

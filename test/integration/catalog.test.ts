@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkSource, resolveSource, type CatalogOptions, type ResolveOptions } from '../../flasher/catalog/index.js';
 import { readImageInfo } from '../../provisioning/detect/image-info.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli } from '../../testkit/cli.js';
 import { build3osLike, bytes, makeKey, selfSignedCert, sha256, sign, startServer, status, type TestServer } from './catalog-fixtures.js';
 
 let dir: string;

@@ -7,10 +7,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { copyFile, mkdtemp, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { attachLoop, detachAll, detachLoop } from '../helpers/loop.js';
-import { runCli } from '../helpers/cli.js';
-import { shOk } from '../helpers/sh.js';
-import { lvmOn, TYPES } from '../helpers/threeos-image.js';
+import { attachLoop, detachAll, detachLoop } from '../../testkit/loop.js';
+import { runCli } from '../../testkit/cli.js';
+import { shOk } from '../../testkit/sh.js';
+import { lvmOn, TYPES } from '../../testkit/threeos-image.js';
 import { ERROR_CODES } from '../../flasher/errors.js';
 
 const MiB = 1024 * 1024;

@@ -8,10 +8,10 @@ import { copyFile, mkdtemp, rm, truncate, readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { attachLoop, detachAll, detachLoop } from '../helpers/loop.js';
-import { runCli } from '../helpers/cli.js';
-import { sh, shOk } from '../helpers/sh.js';
-import { build3osImage, lvmOn, type Built3os } from '../helpers/threeos-image.js';
+import { attachLoop, detachAll, detachLoop } from '../../testkit/loop.js';
+import { runCli } from '../../testkit/cli.js';
+import { sh, shOk } from '../../testkit/sh.js';
+import { build3osImage, lvmOn, type Built3os } from '../../testkit/threeos-image.js';
 import { ERROR_CODES } from '../../flasher/errors.js';
 
 const MiB = 1024 * 1024;

@@ -12,7 +12,7 @@ import { runJobInHelper, HelperRefusedError } from '../../main/helper/launcher.j
 import { HELPER_EXIT } from '../../main/helper/protocol.js';
 import type { JobEvent } from '../../flasher/progress.js';
 import { renderBatch } from '../../provisioning/config/index.js';
-import { build3osImage } from '../helpers/threeos-image.js';
+import { build3osImage } from '../../testkit/threeos-image.js';
 
 const repo = resolve(import.meta.dirname, '..', '..');
 let build: string;

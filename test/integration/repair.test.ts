@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDisk } from '../../flasher/disk-io.js';
 import { repairFromDisk } from '../../provisioning/repair/repair-disk.js';
-import { detachAll } from '../helpers/loop.js';
-import { shOk } from '../helpers/sh.js';
-import { build3osImage, type Built3os } from '../helpers/threeos-image.js';
+import { detachAll } from '../../testkit/loop.js';
+import { shOk } from '../../testkit/sh.js';
+import { build3osImage, type Built3os } from '../../testkit/threeos-image.js';
 
 let dir = '';
 let image: Built3os;

@@ -7,10 +7,10 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { attachLoop, detachAll } from '../helpers/loop.js';
-import { runCli } from '../helpers/cli.js';
-import { sh, shOk } from '../helpers/sh.js';
-import { build3osImage, type Built3os } from '../helpers/threeos-image.js';
+import { attachLoop, detachAll } from '../../testkit/loop.js';
+import { runCli } from '../../testkit/cli.js';
+import { sh, shOk } from '../../testkit/sh.js';
+import { build3osImage, type Built3os } from '../../testkit/threeos-image.js';
 import { ERROR_CODES } from '../../flasher/errors.js';
 
 let dir: string;

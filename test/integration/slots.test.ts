@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDisk } from '../../flasher/disk-io.js';
 import { readSlots, setSlot } from '../../provisioning/slots/index.js';
-import { attachLoop, detachAll, detachLoop } from '../helpers/loop.js';
-import { shOk } from '../helpers/sh.js';
-import { build3osImage, type Built3os } from '../helpers/threeos-image.js';
+import { attachLoop, detachAll, detachLoop } from '../../testkit/loop.js';
+import { shOk } from '../../testkit/sh.js';
+import { build3osImage, type Built3os } from '../../testkit/threeos-image.js';
 import { expectFsckClean } from './fat-tools.js';
 
 let dir = '';

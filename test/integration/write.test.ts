@@ -8,9 +8,9 @@ import { mkdtemp, rm, writeFile, readFile, truncate, mkdir, open } from 'node:fs
 import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { attachLoop, detachAll } from '../helpers/loop.js';
-import { runCli } from '../helpers/cli.js';
-import { shOk } from '../helpers/sh.js';
+import { attachLoop, detachAll } from '../../testkit/loop.js';
+import { runCli } from '../../testkit/cli.js';
+import { shOk } from '../../testkit/sh.js';
 import { ERROR_CODES } from '../../flasher/errors.js';
 import { runWriteJob } from '../../flasher/write/job.js';
 

@@ -5,14 +5,14 @@
  * with activation off, so tests never see other people's VGs. Callers must `detach()` in
  * afterEach/finally; `cleanupAll()` detaches whatever is still attached.
  */
-import { sh, type ShResult } from '../../helpers/sh.js';
+import { sh, type ShResult } from '../../../testkit/sh.js';
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
 
 export type RunResult = ShResult;
 
-/** The shared tool runner (test/helpers/sh.ts), with LVM's fd warnings off. */
+/** The shared tool runner (testkit/sh.ts), with LVM's fd warnings off. */
 export function run(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   return sh(cmd, args, { env: { ...process.env, LVM_SUPPRESS_FD_WARNINGS: '1', ...env } });
 }

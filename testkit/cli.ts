@@ -1,6 +1,6 @@
 /** Run the CLI in-process with captured output, as a script on a factory line would see it. */
 import { PassThrough } from 'node:stream';
-import { main } from '../../main/cli/main.js';
+import { main } from '../main/cli/main.js';
 
 export interface CliRun {
   readonly code: number;

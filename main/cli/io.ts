@@ -4,6 +4,7 @@
  * for an expected failure).
  */
 import { isFlashError, FlashError } from '../../flasher/errors.js';
+import { cliHint } from '../ipc/error-text.js';
 
 export interface CliIO {
   readonly out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -28,7 +29,7 @@ export function processIO(): CliIO {
 export function reportError(e: unknown, io: CliIO, json: boolean): number {
   if (isFlashError(e)) {
     if (json) io.out.write(`${JSON.stringify({ kind: 'error', ...e.toJSON() })}\n`);
-    else io.err.write(`3os-flash: ${e.message}${hint(e)}\n`);
+    else io.err.write(`3os-flash: ${e.message}\n${hintLine(e)}`);
     return e.exitCode;
   }
   const msg = e instanceof Error ? (e.stack ?? e.message) : String(e);
@@ -37,15 +38,10 @@ export function reportError(e: unknown, io: CliIO, json: boolean): number {
   return 1;
 }
 
-function hint(e: FlashError): string {
-  switch (e.code) {
-    case 'E_TARGET_READONLY':
-      return ' (are you root? is the card\'s lock switch on?)';
-    case 'E_TARGET_BUSY':
-      return ' (unmount it first, or close the program using it)';
-    default:
-      return '';
-  }
+/** The next step, from the one code-to-text table the app uses too (main/ipc/error-text.ts). */
+function hintLine(e: FlashError): string {
+  const h = cliHint(e.code);
+  return h === undefined ? '' : `  hint: ${h}\n`;
 }
 
 export function usageError(message: string): FlashError {

@@ -6,7 +6,7 @@
 import { copyFile, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { growDisk } from '../provisioning/grow/grow-disk.js';
-import { openTargetDisk } from '../provisioning/pipeline.js';
+import { openDisk } from '../flasher/disk-io.js';
 import { build3osImage, lvmOn } from '../testkit/threeos-image.js';
 import { attachLoop, detachLoop } from '../testkit/loop.js';
 import { shOk } from '../testkit/sh.js';
@@ -27,7 +27,7 @@ export async function benchGrow(dir: string): Promise<GrowBench> {
     await truncate(f, SIZE);
   }
   const t0 = performance.now();
-  const disk = await openTargetDisk(ours);
+  const disk = await openDisk(ours, { writable: true });
   try {
     const g = await growDisk(disk, { offlineFilesystems: false });
     if (!g.changed) throw new Error('grow bench: nothing was grown');

@@ -23,9 +23,23 @@ export interface DiskIO {
 }
 
 export interface OpenDiskOptions {
+  /**
+   * Open for writing. Only the guard (flasher/guard/) and tests pass this: every verb that
+   * changes a disk gets its DiskIO from a guarded TargetHandle (lint enforces it).
+   */
   readonly writable?: boolean;
-  /** Override the logical sector size (image files have none of their own). */
+  /** Override the logical sector size (image files have none of their own: see gptSectorSize). */
   readonly sectorSize?: number;
+}
+
+/**
+ * The logical sector size a GPT was built for, from a disk's first 8 KiB: its header sits at
+ * LBA 1, byte 512 or byte 4096. The one home of this rule (engine, guard, image reader).
+ */
+export function gptSectorSize(head: Uint8Array): number | undefined {
+  const b = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
+  for (const ss of [512, 4096]) if (b.length >= ss + 8 && b.toString('latin1', ss, ss + 8) === 'EFI PART') return ss;
+  return undefined;
 }
 
 /** major:minor of a block device, from its stat rdev (Linux encoding). */
@@ -83,6 +97,8 @@ class FileDisk implements DiskIO {
     public readonly path: string,
     public readonly size: number,
     public readonly sectorSize: number,
+    /** Close the handle on close() (false: the guard's handle, closed by its owner). */
+    private readonly owned = true,
   ) {}
 
   public async read(offset: number, length: number): Promise<Buffer> {
@@ -133,11 +149,11 @@ class FileDisk implements DiskIO {
   }
 
   public async close(): Promise<void> {
-    await this.fh.close();
+    if (this.owned) await this.fh.close();
   }
 }
 
-/** Open a disk or image file for random access. */
+/** Open a disk or image file for random access (read-only unless `writable`: see the option). */
 export async function openDisk(path: string, opts: OpenDiskOptions = {}): Promise<DiskIO> {
   let fh: fsp.FileHandle;
   try {
@@ -149,21 +165,35 @@ export async function openDisk(path: string, opts: OpenDiskOptions = {}): Promis
     throw fromIoError(e, path, 'open');
   }
   try {
-    const st = await fh.stat();
-    if (st.isDirectory()) throw new FlashError('E_TARGET_INVALID', `${path} is a directory`, { target: path, phase: 'open' });
-    let size = st.isFile() ? st.size : undefined;
-    let sectorSize = opts.sectorSize;
-    if (st.isBlockDevice()) {
-      const g = await blockDeviceGeometry(st);
-      size = g.size;
-      sectorSize ??= g.sectorSize;
-    }
-    size ??= await probeSize(fh);
-    return new FileDisk(fh, path, size, sectorSize ?? 512);
+    return await diskOverHandle(fh, path, { sectorSize: opts.sectorSize, owned: true });
   } catch (e) {
     await fh.close();
     throw e;
   }
+}
+
+/**
+ * A DiskIO over an already open handle (the guard's exclusive handle). Image files have no
+ * sector size of their own: unless given, it is the one their GPT was built for (else 512).
+ * When not `owned`, close() leaves the handle open: its owner closes it.
+ */
+export async function diskOverHandle(fh: fsp.FileHandle, path: string, opts: { sectorSize?: number | undefined; owned: boolean }): Promise<DiskIO> {
+  const st = await fh.stat();
+  if (st.isDirectory()) throw new FlashError('E_TARGET_INVALID', `${path} is a directory`, { target: path, phase: 'open' });
+  let size = st.isFile() ? st.size : undefined;
+  let sectorSize = opts.sectorSize;
+  if (st.isBlockDevice()) {
+    const g = await blockDeviceGeometry(st);
+    size = g.size;
+    sectorSize ??= g.sectorSize;
+  }
+  size ??= await probeSize(fh);
+  if (sectorSize === undefined && st.isFile() && size >= 8192) {
+    const head = Buffer.alloc(8192);
+    await fh.read(head, 0, head.length, 0);
+    sectorSize = gptSectorSize(head);
+  }
+  return new FileDisk(fh, path, size, sectorSize ?? 512, opts.owned);
 }
 
 /** Short name of a device path, e.g. /dev/sdb -> sdb. */

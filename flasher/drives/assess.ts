@@ -18,6 +18,8 @@ export interface AssessOptions extends ListOptions {
   readonly imageSize?: number | undefined;
   readonly allowSystemDrive?: boolean | undefined;
   readonly largeDriveThreshold?: number | undefined;
+  readonly unmount?: boolean | undefined;
+  readonly imageSectorSize?: number | undefined;
 }
 
 export interface TargetAssessment {
@@ -65,6 +67,8 @@ export async function assessTargets(paths: readonly string[], opts: AssessOption
     imageSize: opts.imageSize,
     allowSystemDrive: opts.allowSystemDrive,
     largeDriveThreshold: opts.largeDriveThreshold,
+    unmount: opts.unmount,
+    imageSectorSize: opts.imageSectorSize,
   };
   const out: TargetAssessment[] = [];
   const seen = new Set<string>();

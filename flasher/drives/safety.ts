@@ -10,7 +10,10 @@ import { humanBytes } from './bus.js';
 import type { Drive } from './types.js';
 
 export interface Refusal {
-  readonly code: Extract<ErrorCode, 'E_TARGET_SYSTEM' | 'E_TARGET_HOLDS_SOURCE' | 'E_TARGET_READONLY' | 'E_TOO_SMALL' | 'E_TARGET_BUSY' | 'E_TARGET_INVALID' | 'E_TARGET_MISSING'>;
+  readonly code: Extract<
+    ErrorCode,
+    'E_TARGET_SYSTEM' | 'E_TARGET_HOLDS_SOURCE' | 'E_TARGET_READONLY' | 'E_TOO_SMALL' | 'E_TARGET_BUSY' | 'E_TARGET_INVALID' | 'E_TARGET_MISSING' | 'E_PARTITION_TABLE'
+  >;
   readonly message: string;
   /** E_TOO_SMALL: missing bytes. */
   readonly shortfall?: number | undefined;
@@ -38,6 +41,10 @@ export interface TargetContext {
   readonly sourcePath?: string | undefined;
   /** Where sourceDisks cannot be known (macOS/Windows): the mount point holding the source. */
   readonly sourceMount?: string | undefined;
+  /** The user let the tool unmount the target (--unmount, or the app's confirmation); else a mounted target is refused. */
+  readonly unmount?: boolean | undefined;
+  /** The logical sector size the image's GPT was built for, when known before writing. */
+  readonly imageSectorSize?: number | undefined;
 }
 
 /** Whether the drive holds the source image (same file, loop over it, or the disk under it). */
@@ -92,7 +99,16 @@ export function checkTarget(drive: Drive, ctx: TargetContext = {}): { refusals: 
     warnings.push({ code: 'W_HOLDS_3OS', message: `${name} already holds a 3os install${v}: flashing replaces it and its data volume` });
   }
   if (drive.mountpoints.length > 0) {
-    warnings.push({ code: 'W_MOUNTED', message: `${name} is mounted at ${drive.mountpoints.map((m) => m.path).join(', ')}: it will be unmounted` });
+    const where = drive.mountpoints.map((m) => m.path).join(', ');
+    if (ctx.unmount === true) warnings.push({ code: 'W_MOUNTED', message: `${name} is mounted at ${where}: it will be unmounted` });
+    else refusals.push({ code: 'E_TARGET_BUSY', message: `${name} is mounted at ${where}: unmount it first, or let 3os-flash do it (--unmount)` });
+  }
+  const ss = ctx.imageSectorSize;
+  if (ss !== undefined && drive.kind !== 'file' && drive.sectorSize !== undefined && drive.sectorSize !== ss) {
+    refusals.push({
+      code: 'E_PARTITION_TABLE',
+      message: `${name} uses ${drive.sectorSize}-byte sectors, but the image's GPT was built for ${ss}-byte sectors: it would not be readable there`,
+    });
   }
   if (drive.kind === 'file' && drive.exists === true) {
     warnings.push({ code: 'W_FILE_EXISTS', message: `${name} exists and will be replaced` });

@@ -5,7 +5,8 @@
  * when it is trusted). Undefined whenever the file does not say or does not parse; the decoder then
  * reports what is wrong.
  */
-import type { FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { DETECT_BYTES, detectFormat } from './detect-format.js';
 import * as zlib from 'node:zlib';
 
 async function readAt(fh: FileHandle, pos: number, len: number): Promise<Buffer | undefined> {
@@ -107,4 +108,26 @@ export async function gzipIsize(fh: FileHandle, fileSize: number): Promise<numbe
   if (isize < fileSize) return undefined;
   if (isize + 2 ** 32 <= 16 * fileSize) return undefined;
   return isize;
+}
+
+/**
+ * Size of a local uncompressed image (its decoded size), judged by the same magic detection as
+ * the decoders; undefined for URLs, compressed files and anything that is not a regular file
+ * (a FIFO is never opened: that would block).
+ */
+export async function rawImageSize(image: string): Promise<number | undefined> {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(image)) return undefined;
+  let fh: FileHandle | undefined;
+  try {
+    if (!(await stat(image)).isFile()) return undefined;
+    fh = await open(image, 'r');
+    const st = await fh.stat();
+    const head = Buffer.alloc(Math.min(DETECT_BYTES, st.size));
+    const { bytesRead } = await fh.read(head, 0, head.length, 0);
+    return detectFormat(head.subarray(0, bytesRead)) === 'raw' ? st.size : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await fh?.close();
+  }
 }

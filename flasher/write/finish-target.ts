@@ -8,7 +8,7 @@ import type { JobEvent } from '../progress.js';
 import type { ChunkPool } from './chunk-pool.js';
 import type { TargetResult } from './job-types.js';
 import type { RunOptions } from './job.js';
-import { asFlash, HEAD_BYTES, type Slot } from './slot.js';
+import { asFlash, HEAD_BYTES, type TargetState } from './target-state.js';
 import type { WriteTarget } from './target.js';
 import { verifyTarget } from './verify.js';
 import type { WrittenMap } from './written-map.js';
@@ -27,13 +27,15 @@ export interface FinishContext {
   readonly sourceAt: ((offset: number, length: number) => Promise<Buffer>) | undefined;
 }
 
-export async function finishTarget(s: Slot, ctx: FinishContext): Promise<TargetResult> {
+export async function finishTarget(s: TargetState, ctx: FinishContext): Promise<TargetResult> {
   const { sourceError, verify, map, pool, head, h64, opts, onEvent, sourceAt } = ctx;
   const t = s.target;
   let error = s.error ?? s.writer?.error ?? sourceError?.withContext({ target: s.path });
+  let headWritten = 0;
   if (t !== undefined && error === undefined) {
     try {
       s.phase = 'write';
+      await s.writer?.start();
       await t.flush();
       await opts.beforeVerify?.(s.path);
       if (verify) {
@@ -43,6 +45,7 @@ export async function finishTarget(s: Slot, ctx: FinishContext): Promise<TargetR
       }
       s.phase = 'finalize';
       await writeHead(t, pool, head, verify);
+      headWritten = head.length;
       s.verified = verify;
       await t.commit();
     } catch (e) {
@@ -56,7 +59,8 @@ export async function finishTarget(s: Slot, ctx: FinishContext): Promise<TargetR
   const result: TargetResult = {
     target: s.path,
     ok: error === undefined,
-    bytesWritten: s.writer?.bytesWritten ?? 0,
+    // Every image byte written, the held-back first MiB included.
+    bytesWritten: (s.writer?.bytesWritten ?? 0) + headWritten,
     verified: s.verified,
     seconds: (performance.now() - s.started) / 1000,
     error: error?.toJSON(),

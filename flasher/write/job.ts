@@ -8,8 +8,8 @@
  * (--sha256, bmap ranges) are judged when the stream ends, before any first MiB is written.
  * A target that fails stops alone, says where and why, and has its first MiB zeroed.
  */
-import { readFile } from 'node:fs/promises';
-import { openDisk } from '../disk-io.js';
+import { open as openFile, readFile } from 'node:fs/promises';
+import { gptSectorSize, openDisk } from '../disk-io.js';
 import { FlashError } from '../errors.js';
 import { SpeedMeter, type JobEvent } from '../progress.js';
 import { openImage, type OpenedImage } from '../source/open-image.js';
@@ -18,9 +18,10 @@ import { bmapByteRanges, type ByteRange, type BmapLike } from './bmap-ranges.js'
 import { ChunkPool } from './chunk-pool.js';
 import { finishTarget } from './finish-target.js';
 import type { JobSummary, WriteJobSpec } from './job-types.js';
-import { asFlash, HEAD_BYTES, type Slot } from './slot.js';
+import { asFlash, HEAD_BYTES, type TargetState } from './target-state.js';
 import { streamImage } from './stream-image.js';
-import { WriteTarget } from './target.js';
+import type { TargetHandle } from '../guard/handle.js';
+import { WriteTarget, type WrapIO } from './target.js';
 import { TargetWriter } from './target-writer.js';
 import { WrittenMap, xxh } from './written-map.js';
 
@@ -33,12 +34,23 @@ export interface RunOptions {
   readonly signal?: AbortSignal | undefined;
   /** Test hook: called per target after the flush and before verification. */
   readonly beforeVerify?: ((target: string) => Promise<void>) | undefined;
+  /** Test hook: wrap each target's file I/O (fault injection). */
+  readonly wrapIO?: WrapIO | undefined;
 }
 
+/** The opened source of a job, known before any target is touched: what the guard judges targets by. */
+export interface JobSource {
+  readonly image: OpenedImage;
+  readonly bmap: BmapLike | undefined;
+  /** Decoded size, when known in advance (raw, xz index, zip, bmap, zstd header). */
+  readonly size: number | undefined;
+  /** The sector size the image's GPT was built for, when it can be read before writing (raw local images). */
+  readonly sectorSize: number | undefined;
+  close(): Promise<void>;
+}
 
-
-export async function runWriteJob(spec: WriteJobSpec, onEvent: (e: JobEvent) => void, opts: RunOptions = {}): Promise<JobSummary> {
-  const h = await xxh();
+/** Open the image and its bmap; nothing is written. */
+export async function openJobSource(spec: WriteJobSpec, onEvent: (e: JobEvent) => void, opts: RunOptions = {}): Promise<JobSource> {
   const image = await openImage(spec.image, {
     signal: opts.signal,
     onInfo: (message) => onEvent({ kind: 'info', message }),
@@ -46,10 +58,33 @@ export async function runWriteJob(spec: WriteJobSpec, onEvent: (e: JobEvent) => 
     hashRaw: spec.sha256 !== undefined,
   });
   try {
-    return await runWithImage(spec, image, onEvent, opts, (b) => h.h64Raw(b));
-  } finally {
+    const bmap = await loadBmap(spec, image);
+    const sectorSize = image.format === 'raw' && image.localPath !== undefined ? await peekSectorSize(image.localPath) : undefined;
+    return { image, bmap, size: bmap?.imageSize ?? image.size, sectorSize, close: () => image.close() };
+  } catch (e) {
     await image.close();
+    throw e;
   }
+}
+
+async function peekSectorSize(path: string): Promise<number | undefined> {
+  const fh = await openFile(path, 'r');
+  try {
+    const head = Buffer.alloc(8192);
+    const { bytesRead } = await fh.read(head, 0, head.length, 0);
+    return gptSectorSize(head.subarray(0, bytesRead));
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Write an opened source to guarded targets (flasher/guard): stream once, fan out, verify, then
+ * the partition table. Targets are not closed here: the guard's owner releases them.
+ */
+export async function writeTargets(spec: WriteJobSpec, src: JobSource, handles: readonly TargetHandle[], onEvent: (e: JobEvent) => void, opts: RunOptions = {}): Promise<JobSummary> {
+  const h = await xxh();
+  return runWithImage(spec, src, handles, onEvent, opts, (b) => h.h64Raw(b));
 }
 
 async function loadBmap(spec: WriteJobSpec, image: OpenedImage): Promise<BmapLike | undefined> {
@@ -72,26 +107,26 @@ async function loadBmap(spec: WriteJobSpec, image: OpenedImage): Promise<BmapLik
 
 async function runWithImage(
   spec: WriteJobSpec,
-  image: OpenedImage,
+  src: JobSource,
+  handles: readonly TargetHandle[],
   onEvent: (e: JobEvent) => void,
   opts: RunOptions,
   h64: (b: Uint8Array) => bigint,
 ): Promise<JobSummary> {
-  const bmap = await loadBmap(spec, image);
-  const size = bmap?.imageSize ?? image.size;
+  const { image, bmap, size } = src;
   const ranges: ByteRange[] | undefined = bmap === undefined ? undefined : bmapByteRanges(bmap);
   const toWrite = ranges === undefined ? size : ranges.reduce((n, r) => n + (r.end - r.start), 0);
   const verify = spec.verify !== false;
   if (bmap !== undefined) onEvent({ kind: 'info', message: `bmap: ${toWrite ?? 0} of ${size ?? 0} bytes mapped` });
 
   const pool = new ChunkPool(POOL_CHUNKS);
-  const slots: Slot[] = spec.targets.map((path) => ({ path, phase: 'write', verified: false, started: performance.now(), meter: new SpeedMeter(), meterPhase: 'write', doneBytes: 0 }));
+  const slots: TargetState[] = handles.map((handle) => ({ path: handle.path, handle, phase: 'write', verified: false, started: performance.now(), meter: new SpeedMeter(), meterPhase: 'write', doneBytes: 0 }));
 
-  // Open every target; a target that cannot be used fails alone.
+  // Open every target; a target that cannot be used fails alone, untouched.
   await Promise.all(
     slots.map(async (s) => {
       try {
-        const t = await WriteTarget.open(s.path, size, image.localPath);
+        const t = await WriteTarget.open(s.handle, size, opts.wrapIO);
         s.target = t;
         if (t.capacity !== undefined && size !== undefined && t.capacity < size) {
           const short = size - t.capacity;
@@ -106,7 +141,7 @@ async function runWithImage(
     }),
   );
 
-  const live = (): Slot[] => slots.filter((s) => s.error === undefined && s.writer?.failed !== true);
+  const live = (): TargetState[] => slots.filter((s) => s.error === undefined && s.writer?.failed !== true);
   const probe = live()
     .map((s) => s.target)
     .filter((t): t is WriteTarget => t?.probeHandle !== undefined)
@@ -116,9 +151,10 @@ async function runWithImage(
     const t = s.target;
     if (t === undefined) continue;
     if (!aligned) t.disableDirect();
-    s.writer = new TargetWriter(t, pool, WRITE_DEPTH, t.kind === 'file');
+    // Nothing is written to a target until its first chunk comes: a job whose source fails
+    // first (or a target refused on the first chunk) leaves it as it was.
+    s.writer = new TargetWriter(t, pool, WRITE_DEPTH, t.kind === 'file', () => wipeEnds(t, size));
   }
-  await Promise.all(live().map((s) => wipeEnds(s, size)));
 
   const ticker = setInterval(() => emitProgress(slots, onEvent, toWrite), 250);
   const map = new WrittenMap();
@@ -187,14 +223,8 @@ function sourceReader(image: OpenedImage): ((offset: number, length: number) => 
     }
   };}
 
-/** The logical sector size an image's GPT was built for (its header at LBA 1), if it has one. */
-export function gptSectorSize(head: Buffer): number | undefined {
-  for (const ss of [512, 4096]) if (head.length >= ss + 8 && head.toString('latin1', ss, ss + 8) === 'EFI PART') return ss;
-  return undefined;
-}
-
 /** A GPT built for 512-byte sectors cannot be read on a 4Kn drive (and the reverse): refuse, never convert. */
-function refuseSectorMismatch(slots: readonly Slot[], imageSs: number | undefined): void {
+function refuseSectorMismatch(slots: readonly TargetState[], imageSs: number | undefined): void {
   if (imageSs === undefined) return;
   for (const s of slots) {
     const t = s.target;
@@ -210,29 +240,18 @@ function refuseSectorMismatch(slots: readonly Slot[], imageSs: number | undefine
 }
 
 
-/** Zero the first MiB and the last MiB past the image on a block device, before anything else. */
-async function wipeEnds(s: Slot, size: number | undefined): Promise<void> {
-  const t = s.target;
-  if (t === undefined || t.kind !== 'block' || t.capacity === undefined) return;
-  try {
-    const zeros = Buffer.alloc(Math.min(HEAD_BYTES, t.capacity));
-    await t.writeAt(zeros, 0, false);
-    const tailStart = Math.max(t.capacity - HEAD_BYTES, size ?? 0, HEAD_BYTES);
-    if (tailStart < t.capacity) await t.writeAt(zeros.subarray(0, t.capacity - tailStart), tailStart, false);
-    await t.flush();
-  } catch (e) {
-    s.writer?.fail(e, 0);
-  }
+/** Zero the first MiB and the last MiB past the image on a block device, before its first image byte. */
+async function wipeEnds(t: WriteTarget, size: number | undefined): Promise<void> {
+  if (t.kind !== 'block' || t.capacity === undefined) return;
+  const zeros = Buffer.alloc(Math.min(HEAD_BYTES, t.capacity));
+  await t.writeAt(zeros, 0, false);
+  const tailStart = Math.max(t.capacity - HEAD_BYTES, size ?? 0, HEAD_BYTES);
+  if (tailStart < t.capacity) await t.writeAt(zeros.subarray(0, t.capacity - tailStart), tailStart, false);
+  await t.flush();
 }
 
 
-
-
-
-
-
-
-function emitProgress(slots: readonly Slot[], onEvent: (e: JobEvent) => void, toWrite: number | undefined): void {
+function emitProgress(slots: readonly TargetState[], onEvent: (e: JobEvent) => void, toWrite: number | undefined): void {
   for (const s of slots) {
     if (s.error !== undefined || s.writer === undefined || s.writer.failed) continue;
     const bytes = s.phase === 'write' ? s.writer.bytesWritten : s.doneBytes;

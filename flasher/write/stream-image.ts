@@ -9,7 +9,7 @@ import { RangeCursor, type ByteRange } from './bmap-ranges.js';
 import type { Chunk, ChunkPool } from './chunk-pool.js';
 import { chunksFromFile, chunksFromStream } from './chunk-producers.js';
 import { HashWorker } from './hash-worker.js';
-import { HEAD_BYTES } from './slot.js';
+import { HEAD_BYTES } from './target-state.js';
 import type { WrittenMap } from './written-map.js';
 
 /** Pieces of a chunk that lie past the held-back first MiB. */

@@ -35,7 +35,17 @@ export class TargetWriter {
     private readonly depth: number,
     /** Holes need no writing: the target is a fresh sparse file. */
     private readonly skipZeros: boolean,
+    /** Runs once before the first byte is written (the head/tail wipe). */
+    private readonly beforeFirstWrite: () => Promise<void> = () => Promise.resolve(),
   ) {}
+
+  private begun: Promise<void> | undefined;
+
+  /** Run the before-first-write step now (idempotent): also for a target that got no chunk. */
+  public start(): Promise<void> {
+    this.begun ??= this.beforeFirstWrite();
+    return this.begun;
+  }
 
   public get failed(): boolean {
     return this.error !== undefined;
@@ -75,6 +85,8 @@ export class TargetWriter {
     const { chunk } = job;
     let at: number | undefined;
     try {
+      at = 0;
+      await this.start();
       for (const p of job.pieces) {
         if (this.failed) break;
         at = p.start;

@@ -1,59 +1,40 @@
 /**
- * A write target: a block device (real or loop) or an image file.
+ * A write target: a block device (real or loop) or an image file, built from the guard's handle.
  *
- * Block devices are opened exclusively (O_EXCL: the kernel refuses a mounted or held device) and
- * with O_DIRECT where the OS allows, so writes bypass the page cache and verification reads what
- * the device really stored. Image files are written to a temporary sibling and renamed over the
- * target only after verification, so a failed write leaves the old file untouched; unwritten
- * ranges stay holes (sparse). An existing larger file keeps its size: it is a virtual disk.
+ * Block devices are written through the guard's exclusive handle (O_EXCL: held from the checks to
+ * the last write) plus an O_DIRECT handle where the OS allows, so writes bypass the page cache and
+ * verification reads what the device really stored. Image files are written to a temporary sibling
+ * and renamed over the target only after verification, so a failed write leaves the old file
+ * untouched; unwritten ranges stay holes (sparse). An existing larger file keeps its size: it is a
+ * virtual disk. All I/O goes through `TargetIO`, which tests wrap to inject faults.
  */
 import { promises as fsp, constants as fsc, type Stats } from 'node:fs';
 import { dirname, basename, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { FlashError, fromIoError, sysCode } from '../errors.js';
-import { blockDeviceGeometry, devNumbers } from '../disk-io.js';
-import { readMounts } from '../drives/mountinfo.js';
+import type { TargetHandle } from '../guard/handle.js';
 
 export type TargetKind = 'block' | 'file';
 
 const O_DIRECT = fsc.O_DIRECT ?? 0;
 
-async function readText(path: string): Promise<string | undefined> {
-  try {
-    return (await fsp.readFile(path, 'utf8')).trim();
-  } catch {
-    return undefined;
-  }
+/** The file operations a target needs: a FileHandle has them; tests wrap them to inject faults. */
+export interface TargetIO {
+  write(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
+  read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+  sync(): Promise<void>;
 }
 
-/** "major:minor" strings of a block device and of the disk it belongs to (if a partition). */
-async function blockIdentity(st: Stats): Promise<{ self: string; disk: string }> {
-  const { major, minor } = devNumbers(st);
-  const self = `${major}:${minor}`;
-  const isPart = (await readText(`/sys/dev/block/${self}/partition`)) !== undefined;
-  const disk = isPart ? ((await readText(`/sys/dev/block/${self}/../dev`)) ?? self) : self;
-  return { self, disk };
-}
+/** Wraps a target's I/O (RunOptions.wrapIO): `which` tells the buffered handle from the direct one. */
+export type WrapIO = (target: string, io: TargetIO, which: 'buffered' | 'direct') => TargetIO;
 
-/** Mount points of a block device and its partitions (Linux mountinfo, parsed by flasher/drives). */
-async function mountsOf(devKey: string): Promise<string[]> {
-  const children = new Set<string>([devKey]);
-  try {
-    const sys = await fsp.realpath(`/sys/dev/block/${devKey}`);
-    for (const name of await fsp.readdir(sys)) {
-      const d = await readText(join(sys, name, 'dev'));
-      if (d !== undefined && (await readText(join(sys, name, 'partition'))) !== undefined) children.add(d);
-    }
-  } catch {
-    // not on Linux sysfs
-  }
-  const mounts = await readMounts().catch(() => []);
-  return mounts.filter((m) => children.has(m.devno)).map((m) => m.mountpoint);
-}
+const asIs: WrapIO = (_t, io) => io;
 
 export class WriteTarget {
   private committed = false;
   private directOk = true;
+  /** Bytes of this target changed so far (the head/tail wipe included): a failed target with none stays as it was. */
+  private touched = false;
 
   private constructor(
     public readonly path: string,
@@ -61,8 +42,12 @@ export class WriteTarget {
     /** Bytes the target can hold; undefined for files (they grow). */
     public readonly capacity: number | undefined,
     public readonly sectorSize: number,
-    private readonly fh: fsp.FileHandle,
-    /** O_DIRECT handle when the OS allowed one. */
+    private readonly io: TargetIO,
+    /** Handles this target opened itself and closes (the guard's exclusive one is not among them). */
+    private readonly own: readonly fsp.FileHandle[],
+    /** O_DIRECT I/O when the OS allowed one. */
+    private readonly directIo: TargetIO | undefined,
+    /** The O_DIRECT handle itself (for the alignment probe). */
     private readonly directFh: fsp.FileHandle | undefined,
     /** For file targets: the temporary file being written. */
     private readonly tempPath: string | undefined,
@@ -71,7 +56,12 @@ export class WriteTarget {
   ) {}
 
   public get direct(): boolean {
-    return this.directFh !== undefined && this.directOk;
+    return this.directIo !== undefined && this.directOk;
+  }
+
+  /** Whether any byte of the target was written yet. */
+  public get started(): boolean {
+    return this.touched;
   }
 
   /** Stop using direct I/O (the buffers cannot be aligned for this device). */
@@ -84,37 +74,24 @@ export class WriteTarget {
     return this.directFh;
   }
 
-  public static async open(path: string, imageSize: number | undefined, sourcePath: string | undefined): Promise<WriteTarget> {
-    const abs = resolve(path);
+  /** A target over a guarded handle (flasher/guard): the only way the engine gets one. */
+  public static async open(handle: TargetHandle, imageSize: number | undefined, wrap: WrapIO = asIs): Promise<WriteTarget> {
+    const fh = handle.exclusive;
+    if (handle.kind === 'block' && fh !== undefined) return WriteTarget.openBlock(handle, fh, wrap);
+    const abs = resolve(handle.path);
     let st: Stats | undefined;
     try {
       st = await fsp.stat(abs);
     } catch (e) {
-      if (sysCode(e) !== 'ENOENT') throw fromIoError(e, path, 'open');
+      if (sysCode(e) !== 'ENOENT') throw fromIoError(e, handle.path, 'open');
     }
-    if (st?.isDirectory() === true) throw new FlashError('E_TARGET_INVALID', `${path} is a directory, not a drive or image file`, { target: path, phase: 'open' });
-    if (st?.isBlockDevice() === true) return WriteTarget.openBlock(path, st, sourcePath);
-    if (st !== undefined && !st.isFile()) throw new FlashError('E_TARGET_INVALID', `${path} is neither a block device nor a regular file`, { target: path, phase: 'open' });
-    return WriteTarget.openFile(path, abs, st, imageSize, sourcePath);
+    if (st?.isDirectory() === true) throw new FlashError('E_TARGET_INVALID', `${handle.path} is a directory, not a drive or image file`, { target: handle.path, phase: 'open' });
+    if (st !== undefined && !st.isFile()) throw new FlashError('E_TARGET_INVALID', `${handle.path} is neither a block device nor a regular file`, { target: handle.path, phase: 'open' });
+    return WriteTarget.openFile(handle.path, abs, st, imageSize, wrap);
   }
 
-  private static async openBlock(path: string, st: Stats, sourcePath: string | undefined): Promise<WriteTarget> {
-    const id = await blockIdentity(st);
-    if (sourcePath !== undefined) await refuseIfHoldsSource(path, id, sourcePath);
-    if ((await readText(`/sys/dev/block/${id.self}/ro`)) === '1') {
-      throw new FlashError('E_TARGET_READONLY', `${path} is read-only (write-protect switch or read-only device)`, { target: path, phase: 'open' });
-    }
-    const mounts = await mountsOf(id.self);
-    if (mounts.length > 0) {
-      throw new FlashError('E_TARGET_BUSY', `${path} is mounted at ${mounts.join(', ')}`, { target: path, phase: 'open' });
-    }
-    const geo = await blockDeviceGeometry(st);
-    let fh: fsp.FileHandle;
-    try {
-      fh = await fsp.open(path, fsc.O_RDWR | fsc.O_EXCL);
-    } catch (e) {
-      throw fromIoError(e, path, 'open');
-    }
+  private static async openBlock(handle: TargetHandle, fh: fsp.FileHandle, wrap: WrapIO): Promise<WriteTarget> {
+    const path = handle.path;
     let directFh: fsp.FileHandle | undefined;
     if (O_DIRECT !== 0) {
       try {
@@ -123,16 +100,12 @@ export class WriteTarget {
         directFh = undefined;
       }
     }
-    return new WriteTarget(path, 'block', geo.size, geo.sectorSize ?? 512, fh, directFh, undefined, undefined);
+    const own = directFh === undefined ? [] : [directFh];
+    const directIo = directFh === undefined ? undefined : wrap(path, directFh, 'direct');
+    return new WriteTarget(path, 'block', handle.size, handle.sectorSize, wrap(path, fh, 'buffered'), own, directIo, directFh, undefined, undefined);
   }
 
-  private static async openFile(path: string, abs: string, st: Stats | undefined, imageSize: number | undefined, sourcePath: string | undefined): Promise<WriteTarget> {
-    if (sourcePath !== undefined && st !== undefined) {
-      const src = await fsp.stat(sourcePath).catch(() => undefined);
-      if (src !== undefined && src.ino === st.ino && src.dev === st.dev) {
-        throw new FlashError('E_TARGET_HOLDS_SOURCE', `${path} is the source image itself`, { target: path, phase: 'open' });
-      }
-    }
+  private static async openFile(path: string, abs: string, st: Stats | undefined, imageSize: number | undefined, wrap: WrapIO): Promise<WriteTarget> {
     const dir = dirname(abs);
     try {
       const d = await fsp.stat(dir);
@@ -163,7 +136,9 @@ export class WriteTarget {
         directFh = undefined;
       }
     }
-    return new WriteTarget(path, 'file', undefined, 512, fh, directFh, tempPath, fileSize);
+    const own = directFh === undefined ? [fh] : [directFh, fh];
+    const directIo = directFh === undefined ? undefined : wrap(path, directFh, 'direct');
+    return new WriteTarget(path, 'file', undefined, 512, wrap(path, fh, 'buffered'), own, directIo, directFh, tempPath, fileSize);
   }
 
   /** Write bytes at an image offset. Uses the direct handle when the piece is aligned. */
@@ -177,11 +152,12 @@ export class WriteTarget {
       });
     }
     const useDirect = aligned && this.direct && this.isAligned(offset, data.length);
-    const fh = useDirect && this.directFh !== undefined ? this.directFh : this.fh;
+    const io = useDirect && this.directIo !== undefined ? this.directIo : this.io;
+    this.touched = true;
     let done = 0;
     try {
       while (done < data.length) {
-        const { bytesWritten } = await fh.write(data, done, data.length - done, offset + done);
+        const { bytesWritten } = await io.write(data, done, data.length - done, offset + done);
         if (bytesWritten === 0) throw Object.assign(new Error('no progress'), { code: 'ENOSPC' });
         done += bytesWritten;
       }
@@ -198,11 +174,11 @@ export class WriteTarget {
   /** Read into `buf` (from the device itself, bypassing caches when direct I/O is on). */
   public async readAt(buf: Buffer, offset: number, aligned: boolean): Promise<number> {
     const useDirect = aligned && this.direct && this.isAligned(offset, buf.length);
-    const fh = useDirect && this.directFh !== undefined ? this.directFh : this.fh;
+    const io = useDirect && this.directIo !== undefined ? this.directIo : this.io;
     let done = 0;
     try {
       while (done < buf.length) {
-        const { bytesRead } = await fh.read(buf, done, buf.length - done, offset + done);
+        const { bytesRead } = await io.read(buf, done, buf.length - done, offset + done);
         if (bytesRead === 0) break;
         done += bytesRead;
       }
@@ -223,8 +199,8 @@ export class WriteTarget {
 
   public async flush(): Promise<void> {
     try {
-      await this.fh.sync();
-      await this.directFh?.sync();
+      await this.io.sync();
+      await this.directIo?.sync();
     } catch (e) {
       throw fromIoError(e, this.path, 'flush');
     }
@@ -239,24 +215,27 @@ export class WriteTarget {
     this.committed = true;
   }
 
-  /** After a failure: drop the partial file, or make sure the device's first MiB is zero. */
+  /**
+   * After a failure: drop the partial file, or make sure the device's first MiB is zero so it
+   * does not boot half an image. A device nothing was written to yet is left as it was.
+   */
   public async abort(headBytes: number): Promise<void> {
     if (this.tempPath !== undefined) {
       if (!this.committed) await fsp.rm(this.tempPath, { force: true });
       return;
     }
+    if (!this.touched) return;
     try {
       const zeros = Buffer.alloc(Math.min(headBytes, this.capacity ?? headBytes));
-      await this.fh.write(zeros, 0, zeros.length, 0);
-      await this.fh.sync();
+      await this.io.write(zeros, 0, zeros.length, 0);
+      await this.io.sync();
     } catch {
       // The device may be gone (unplugged): nothing more can be done for it.
     }
   }
 
   public async close(): Promise<void> {
-    await this.directFh?.close().catch(() => undefined);
-    await this.fh.close().catch(() => undefined);
+    for (const fh of this.own) await fh.close().catch(() => undefined);
     if (this.tempPath !== undefined && !this.committed) await fsp.rm(this.tempPath, { force: true });
   }
 }
@@ -268,23 +247,5 @@ async function syncDir(dir: string): Promise<void> {
     await d.close();
   } catch {
     // Not every OS lets a directory be opened; the rename is still atomic.
-  }
-}
-
-/** Refuse a block device that stores the source image (its filesystem or its loop backing file). */
-async function refuseIfHoldsSource(path: string, id: { self: string; disk: string }, sourcePath: string): Promise<void> {
-  const src = await fsp.stat(sourcePath).catch(() => undefined);
-  if (src === undefined) return;
-  const { major, minor } = devNumbers({ rdev: src.dev } as Stats);
-  const srcKey = `${major}:${minor}`;
-  const srcIsPart = (await readText(`/sys/dev/block/${srcKey}/partition`)) !== undefined;
-  const srcDisk = srcIsPart ? ((await readText(`/sys/dev/block/${srcKey}/../dev`)) ?? srcKey) : srcKey;
-  const backing = await readText(`/sys/dev/block/${id.self}/loop/backing_file`);
-  const srcReal = await fsp.realpath(sourcePath).catch(() => sourcePath);
-  if (srcKey === id.self || srcDisk === id.disk || srcKey === id.disk || backing === srcReal) {
-    throw new FlashError('E_TARGET_HOLDS_SOURCE', `${path} holds the source image ${sourcePath}: writing would destroy it`, {
-      target: path,
-      phase: 'open',
-    });
   }
 }

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { ejectTarget } from '../../flasher/drives/prepare.js';
 import { listPresets, loadPreset, savePreset } from '../../provisioning/config/presets.js';
 import type { Handlers } from '../ipc/contract.js';
-import { FlashError } from '../../flasher/errors.js';
 import { fetchCatalogImage, listCatalog } from './catalog-service.js';
 import { checkConfig } from './config-check.js';
 import { DrivesService } from './drives-service.js';
@@ -17,7 +16,8 @@ import { FlashService } from './flash-service.js';
 import { describeImage } from './image-info.js';
 import { inspectDisk } from './inspect-disk.js';
 import { SerialService } from './serial-service.js';
-import type { BackendOptions } from './types.js';
+import type { BackendOptions, FlashRunner } from './types.js';
+import { appFlashPlan, runRepairPlan } from './app-plan.js';
 
 export interface Backend {
   readonly handlers: Handlers;
@@ -30,9 +30,10 @@ function asRecord(v: unknown): Record<string, unknown> {
 
 export function createBackend(opts: BackendOptions): Backend {
   const drives = new DrivesService();
-  const flash = new FlashService(opts.runFlash);
+  const runFlash: FlashRunner = (job, onEvent, signal) => opts.runPlan(appFlashPlan(job), onEvent, signal);
+  const flash = new FlashService(runFlash);
   const serial = new SerialService();
-  const factory = new FactoryService(opts.runFlash, join(opts.dataDir, 'reports'));
+  const factory = new FactoryService(runFlash, join(opts.dataDir, 'reports'));
   const presetDir = join(opts.dataDir, 'presets');
   const catalogOpts = opts.catalog ?? {};
 
@@ -43,7 +44,7 @@ export function createBackend(opts: BackendOptions): Backend {
         version: opts.version,
         mode: opts.mode,
         platform: process.platform,
-        features: { ...opts.features, catalog: true, repair: opts.runRepair !== undefined },
+        features: { ...opts.features, catalog: true, repair: true },
       }),
     watchDrives: (req, client) => drives.watch(req, client),
     assessTargets: (req) => drives.assess(req),
@@ -71,12 +72,7 @@ export function createBackend(opts: BackendOptions): Backend {
     factoryStop: () => factory.stop(),
     listCatalog: (req) => listCatalog(req, catalogOpts),
     fetchCatalogImage: (req) => fetchCatalogImage(req, catalogOpts),
-    repairDisk: (req) => {
-      if (opts.runRepair === undefined) {
-        return Promise.reject(new FlashError('E_USAGE', 'repair is not available in this build of the app yet; use 3os-flash repair IMAGE --to TARGET'));
-      }
-      return opts.runRepair(req.image, req.target);
-    },
+    repairDisk: (req) => runRepairPlan(opts.runPlan, req.image, req.target),
   };
 
   return {

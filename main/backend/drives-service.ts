@@ -6,7 +6,7 @@
  */
 import { assessTargets } from '../../flasher/drives/assess.js';
 import { detect3os } from '../../provisioning/detect/detect-3os.js';
-import { rawImageSize } from '../helper/helper.js';
+import { rawImageSize } from '../../flasher/source/size-probe.js';
 import { watchDrives, type DriveWatcher } from '../../flasher/drives/watcher.js';
 import type { DriveEntry } from '../../flasher/drives/types.js';
 import type { ClientContext, ValidRequests } from '../ipc/contract.js';

@@ -4,12 +4,12 @@
  * the config shown as YAML and every finding worded for a technician.
  */
 import { stringify } from 'yaml';
-import { openTargetDisk } from '../../provisioning/pipeline.js';
+import { openDisk } from '../../flasher/disk-io.js';
 import { inspectDisk as inspect } from '../../provisioning/seed/inspect-disk.js';
 import type { DiskInspection, PartitionView } from '../ipc/contract-types.js';
 
 export async function inspectDisk(target: string): Promise<DiskInspection> {
-  const disk = await openTargetDisk(target, false);
+  const disk = await openDisk(target);
   try {
     const r = await inspect(disk);
     const partitions: PartitionView[] = (r.table?.partitions ?? []).map((p) => ({ role: p.role ?? '', label: p.name ?? `partition ${p.index}`, start: p.start, size: p.size }));

@@ -8,7 +8,7 @@ import type { JobSummary, WriteJobSpec } from '../../flasher/write/job-types.js'
 import type { RenderedConfig } from '../../provisioning/config/render.js';
 import type { CatalogOptions } from '../../flasher/catalog/index.js';
 import type { AppFeatures } from '../ipc/contract-types.js';
-import type { RepairRunner } from './repair-direct.js';
+import type { PlanRunner } from './app-plan.js';
 
 /** One flash job from the app: what to write, and each target's rendered settings (target order). */
 export interface AppFlashJob extends WriteJobSpec {
@@ -22,9 +22,8 @@ export type FlashRunner = (job: AppFlashJob, onEvent: (e: JobEvent) => void, sig
 export interface BackendOptions {
   readonly mode: 'electron' | 'web';
   readonly version: string;
-  readonly runFlash: FlashRunner;
-  /** Runs a repair; undefined when this host cannot (the Electron helper has no repair job yet). */
-  readonly runRepair?: RepairRunner | undefined;
+  /** Runs every job that changes a disk (flash, repair): through the privileged helper, or directly when root. */
+  readonly runPlan: PlanRunner;
   /** Catalog sources, trusted keys and cache folder (default: the bundled catalog, the user's cache). */
   readonly catalog?: CatalogOptions | undefined;
   /** Presets live in <dataDir>/presets (0700), factory reports in <dataDir>/reports. */

@@ -12,8 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createBackend } from '../backend/backend.js';
-import { runFlashDirect } from '../backend/direct-runner.js';
-import { runRepairDirect } from '../backend/repair-direct.js';
+import { runPlanDirect } from '../backend/direct-runner.js';
 import { startDevBridge } from './server.js';
 
 const appDir = fileURLToPath(new URL('../../../', import.meta.url));
@@ -25,8 +24,7 @@ async function main(): Promise<void> {
   const backend = createBackend({
     mode: 'web',
     version: process.env.npm_package_version ?? '0.0.0',
-    runFlash: runFlashDirect,
-    runRepair: runRepairDirect,
+    runPlan: runPlanDirect,
     dataDir,
     features: { seed: true, grow: true, filePicker: false },
     saveFile: async (name, content) => {

@@ -94,7 +94,7 @@ async function startApp(): Promise<void> {
   const backend = createBackend({
     mode: 'electron',
     version: app.getVersion(),
-    runFlash: helperRunner(helperCommand(process.execPath, appDir, app.isPackaged)),
+    runPlan: helperRunner(helperCommand(process.execPath, appDir, app.isPackaged)),
     dataDir: app.getPath('userData'),
     features: { seed: true, grow: true, filePicker: true },
     pickFile: async () => {

@@ -12,34 +12,14 @@ process.env.UV_THREADPOOL_SIZE ??= '16';
 
 import { connect } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { runFlash } from '../../provisioning/pipeline.js';
-import { parseStoragePolicy } from '../../provisioning/lvm/index.js';
-import { writeSeedFiles } from '../../provisioning/seed/seed-disk.js';
+import { detect3os } from '../../provisioning/detect/detect-3os.js';
+import { runPlan } from '../../provisioning/plan/run-plan.js';
 import { runHelper, type JobRunner } from './helper.js';
 import { parseHelperArgs } from './args.js';
 import { HELPER_EXIT } from './protocol.js';
 
-/** The whole flash: write + verify, grow the data volume, seed the parent's rendered config. */
-const realRunner: JobRunner = (spec, onEvent, signal) => {
-  const { seeds, policy, ...rest } = spec;
-  return runFlash(
-    {
-      ...rest,
-      policy: policy === undefined ? undefined : parseStoragePolicy(policy, 'policy'),
-      seed:
-        seeds === undefined
-          ? undefined
-          : async (disk, _target, i) => {
-              const seed = seeds[i];
-              if (seed === undefined || seed === null) return undefined;
-              const files = await writeSeedFiles(disk, seed.files.map((f) => ({ path: f.path, data: Buffer.from(f.base64, 'base64') })));
-              return { files, hostname: seed.hostname };
-            },
-    },
-    onEvent,
-    { signal },
-  );
-};
+/** The one plan runner: it guards every target itself, then writes, grows, seeds or edits. */
+const realRunner: JobRunner = (plan, onEvent, signal) => runPlan(plan, { onEvent, signal, detect3os });
 
 async function channel(pipe: string | undefined): Promise<{ input: Readable; output: Writable }> {
   if (pipe === undefined) return { input: process.stdin, output: process.stdout };

@@ -12,11 +12,11 @@ import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { FlashError, type ErrorCode } from '../../flasher/errors.js';
 import type { JobEvent } from '../../flasher/progress.js';
-import type { JobSummary } from '../../flasher/write/job-types.js';
-import type { HelperJobSpec } from './protocol.js';
+import type { JobPlan } from '../../provisioning/plan/plan.js';
+import type { PlanSummary } from '../../provisioning/plan/run-plan.js';
 import { planLaunch, type Transport } from './elevation.js';
 import { readLines, writeLine } from './lines.js';
-import { decodeHelperMessage, encodeMessage, type ParentMessage, type WireRefusal } from './protocol.js';
+import { decodeHelperMessage, encodeMessage, type ParentMessage } from './protocol.js';
 
 export interface LaunchOptions {
   /** argv that runs the helper entry unelevated, e.g. [process.execPath, '/app/dist/main/helper/entry.js']. */
@@ -35,18 +35,6 @@ export interface LaunchOptions {
 
 export interface HelperRunOptions extends LaunchOptions {
   readonly signal?: AbortSignal | undefined;
-  /** The helper accepted the job; these are its warnings (large drive, existing 3os, mounted). */
-  readonly onAccepted?: ((warnings: readonly { target: string; code: string; message: string }[]) => void) | undefined;
-}
-
-/** The helper re-checked the targets and refused at least one; nothing was written. */
-export class HelperRefusedError extends FlashError {
-  public readonly refusals: readonly WireRefusal[];
-  public constructor(refusals: readonly WireRefusal[]) {
-    const first = refusals[0];
-    super(first?.code ?? 'E_HELPER', refusals.map((r) => r.message).join('; '), { target: first?.target, phase: 'open' });
-    this.refusals = refusals;
-  }
 }
 
 interface Channel {
@@ -80,8 +68,8 @@ function exitError(code: number | null, signal: NodeJS.Signals | null, stderr: s
   return new FlashError('E_HELPER', `the writer helper stopped unexpectedly (${how})${stderr.trim() === '' ? '' : `: ${stderr.trim().split('\n').slice(-3).join(' / ')}`}`);
 }
 
-/** Run one write job in a fresh helper process; resolves with its summary. */
-export async function runJobInHelper(job: HelperJobSpec, onEvent: (e: JobEvent) => void, opts: HelperRunOptions): Promise<JobSummary> {
+/** Run one job plan in a fresh helper process; resolves with its summary (refused targets are failed results in it). */
+export async function runJobInHelper(job: JobPlan, onEvent: (e: JobEvent) => void, opts: HelperRunOptions): Promise<PlanSummary> {
   const platform = opts.platform ?? process.platform;
   const elevate = opts.elevate !== 'never' && !(platform !== 'win32' && process.getuid?.() === 0);
   const transport: Transport = opts.transport ?? (platform === 'linux' ? 'stdio' : 'socket');
@@ -144,7 +132,7 @@ export async function runJobInHelper(job: HelperJobSpec, onEvent: (e: JobEvent) 
   let heartbeat: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   try {
-    return await new Promise<JobSummary>((resolve, reject) => {
+    return await new Promise<PlanSummary>((resolve, reject) => {
       let helloSeen = false;
       let settled = false;
       const fail = (code: ErrorCode, message: string): void => settle(() => reject(new FlashError(code, message)));
@@ -172,22 +160,16 @@ export async function runJobInHelper(job: HelperJobSpec, onEvent: (e: JobEvent) 
             }
             helloSeen = true;
             clearTimeout(helloTimer);
-            void send({ type: 'job', token: session, job: { ...job, targets: [...job.targets] } });
+            void send({ type: 'job', token: session, job });
             heartbeat = setInterval(() => void send({ type: 'ping' }), opts.heartbeatMs ?? 2000);
             return;
           }
           switch (m.type) {
-            case 'accepted':
-              opts.onAccepted?.(m.warnings);
-              return;
-            case 'refused':
-              settle(() => reject(new HelperRefusedError(m.refusals)));
-              return;
             case 'event':
               onEvent(m.event as JobEvent);
               return;
             case 'result':
-              settle(() => resolve(m.summary as JobSummary));
+              settle(() => resolve(m.summary as PlanSummary));
               return;
             case 'error':
               settle(() => reject(new FlashError(m.error.code, m.error.message, { target: m.error.target, phase: m.error.phase, offset: m.error.offset })));

@@ -4,8 +4,9 @@
  * and must treat every byte from the parent as untrusted input, and the parent must not trust a
  * helper that misbehaves either).
  *
- * Session: helper -> hello{token}; parent -> job{token, job}; helper -> accepted | refused;
- * helper -> event* ; helper -> result | error; helper exits. The parent may send ping (heartbeat)
+ * Session: helper -> hello{token}; parent -> job{token, job: a JobPlan (provisioning/plan)};
+ * helper -> event* (a refused target is a `done` event with its error); helper -> result | error;
+ * helper exits. The parent may send ping (heartbeat)
  * and cancel at any time. Exactly one job per helper process.
  *
  * Token: a random 32-byte hex string the parent puts on the helper's command line (--session).
@@ -19,8 +20,9 @@
 import { z } from 'zod';
 import { ERROR_CODES, PHASES, type ErrorCode } from '../../flasher/errors.js';
 import { PROGRESS_PHASES } from '../../flasher/progress.js';
+import { jobPlanSchema } from '../../provisioning/plan/plan.js';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Exit codes of the helper process (small and stable; not 126/127, which pkexec uses). */
 export const HELPER_EXIT = {
@@ -41,7 +43,6 @@ const errorCode = z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]
 const phase = z.enum(PHASES);
 const progressPhase = z.enum(PROGRESS_PHASES);
 const count = z.number().int().nonnegative();
-const pathString = z.string().min(1).max(4096).refine((s) => !s.includes('\0'), 'must not contain NUL');
 
 export const wireErrorSchema = z.strictObject({
   code: errorCode,
@@ -51,31 +52,24 @@ export const wireErrorSchema = z.strictObject({
   offset: count.optional(),
 });
 
-/** A file to seed into the config partition: rendered and validated by the (unprivileged) parent. */
-const seedFileSchema = z.strictObject({
-  path: z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/).max(255),
-  base64: z.string().max(1024 * 1024),
-});
-
-export const seedSchema = z.strictObject({ files: z.array(seedFileSchema).min(1).max(16), hostname: z.string().max(253).optional() });
-
-export const writeJobSpecSchema = z.strictObject({
-  image: pathString,
-  targets: z.array(pathString).min(1).max(64).readonly(),
-  bmap: pathString.optional(),
-  sha256: z.string().regex(/^[0-9a-fA-F]{64}$/).optional(),
-  verify: z.boolean().optional(),
-  allowSystemDrive: z.boolean().optional(),
-  /** Grow the 3os data volume after writing (default true). */
-  grow: z.boolean().optional(),
-  /** Storage policy for the grow step (checked again by provisioning/lvm parseStoragePolicy). */
-  policy: z.unknown().optional(),
-  /** One seed per target, in target order (null: nothing to seed there). */
-  seeds: z.array(seedSchema.nullable()).max(64).optional(),
-});
-
 const grownSchema = z.strictObject({ diskSize: count, dataBytes: count, changed: z.boolean() });
 const seededSchema = z.strictObject({ files: z.array(z.string()).readonly(), hostname: z.string().optional() });
+
+/** One target's outcome: in `done` events and in the summary. */
+const targetResultFields = {
+  target: z.string(),
+  ok: z.boolean(),
+  error: wireErrorSchema.optional(),
+  bytesWritten: count,
+  verified: z.boolean(),
+  seconds: z.number().nonnegative(),
+  grown: grownSchema.optional(),
+  seeded: seededSchema.optional(),
+  /** What an edit verb reports (grow table, slot state, repair result): shown, never acted on. */
+  detail: z.record(z.string(), z.unknown()).optional(),
+  unmounted: z.array(z.string()).optional(),
+  ejected: z.boolean().optional(),
+};
 
 export const jobEventSchema = z.discriminatedUnion('kind', [
   z.strictObject({
@@ -87,17 +81,7 @@ export const jobEventSchema = z.discriminatedUnion('kind', [
     speed: z.number().nonnegative(),
     eta: z.number().nonnegative().optional(),
   }),
-  z.strictObject({
-    kind: z.literal('done'),
-    target: z.string(),
-    ok: z.boolean(),
-    error: wireErrorSchema.optional(),
-    bytesWritten: count,
-    verified: z.boolean(),
-    seconds: z.number().nonnegative(),
-    grown: grownSchema.optional(),
-    seeded: seededSchema.optional(),
-  }),
+  z.strictObject({ kind: z.literal('done'), ...targetResultFields }),
   z.strictObject({ kind: z.literal('info'), target: z.string().optional(), message: z.string().max(4096) }),
 ]);
 
@@ -106,34 +90,16 @@ export const jobSummarySchema = z.strictObject({
   format: z.string(),
   imageSize: count,
   sha256: z.string().optional(),
-  results: z.array(
-    z.strictObject({
-      target: z.string(),
-      ok: z.boolean(),
-      bytesWritten: count,
-      verified: z.boolean(),
-      seconds: z.number().nonnegative(),
-      error: wireErrorSchema.optional(),
-      grown: grownSchema.optional(),
-      seeded: seededSchema.optional(),
-    }),
-  ),
+  results: z.array(z.strictObject(targetResultFields)),
+  kind: z.enum(['flash', 'grow', 'seed', 'slot', 'repair']),
+  warnings: z.array(z.strictObject({ target: z.string(), code: z.string(), message: z.string() })),
 });
 
 const token = z.string().regex(/^[0-9a-f]{64}$/);
 
-const refusalSchema = z.strictObject({
-  target: z.string(),
-  code: errorCode,
-  message: z.string(),
-  shortfall: count.optional(),
-});
-
-const warningSchema = z.strictObject({ target: z.string(), code: z.string(), message: z.string() });
-
 /** Parent -> helper. */
 export const parentMessageSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('job'), token, job: writeJobSpecSchema }),
+  z.strictObject({ type: z.literal('job'), token, job: jobPlanSchema }),
   z.strictObject({ type: z.literal('cancel') }),
   z.strictObject({ type: z.literal('ping') }),
 ]);
@@ -141,8 +107,6 @@ export const parentMessageSchema = z.discriminatedUnion('type', [
 /** Helper -> parent. */
 export const helperMessageSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('hello'), protocol: z.literal(PROTOCOL_VERSION), pid: count, token }),
-  z.strictObject({ type: z.literal('accepted'), targets: z.array(z.string()), warnings: z.array(warningSchema) }),
-  z.strictObject({ type: z.literal('refused'), refusals: z.array(refusalSchema).min(1) }),
   z.strictObject({ type: z.literal('event'), event: jobEventSchema }),
   z.strictObject({ type: z.literal('result'), summary: jobSummarySchema }),
   z.strictObject({ type: z.literal('error'), error: wireErrorSchema }),
@@ -150,10 +114,8 @@ export const helperMessageSchema = z.discriminatedUnion('type', [
 ]);
 
 export type ParentMessage = z.infer<typeof parentMessageSchema>;
-/** The one job a helper runs: a write job plus the grow and seed steps, as it crosses the wire. */
-export type HelperJobSpec = z.infer<typeof writeJobSpecSchema>;
 export type HelperMessage = z.infer<typeof helperMessageSchema>;
-export type WireRefusal = z.infer<typeof refusalSchema>;
+export type WireSummary = z.infer<typeof jobSummarySchema>;
 
 export type Decoded<T> = { readonly ok: true; readonly message: T } | { readonly ok: false; readonly error: string };
 

@@ -19,7 +19,8 @@ export interface SeedResult {
   readonly digest: string;
 }
 
-function filesFor(rendered: RenderedConfig, format: FirstBootFormat): { path: string; data: Buffer }[] {
+/** The files a rendered config puts on the config partition for a first-boot format (one home: CLI, app, helper plans). */
+export function seedFilesFor(rendered: RenderedConfig, format: FirstBootFormat): { path: string; data: Buffer }[] {
   const files = rendered.seedFiles.map((f) => ({ path: f.path, data: Buffer.from(f.data) }));
   if (format === 'cloud-init') {
     files.push({ path: 'user-data', data: Buffer.from(rendered.cloudInit.userData) });
@@ -32,7 +33,7 @@ function filesFor(rendered: RenderedConfig, format: FirstBootFormat): { path: st
 }
 
 export async function seedDisk(disk: DiskIO, rendered: RenderedConfig, format: FirstBootFormat = '3os-native'): Promise<SeedResult> {
-  const files = await writeSeedFiles(disk, filesFor(rendered, format));
+  const files = await writeSeedFiles(disk, seedFilesFor(rendered, format));
   return { files, hostname: rendered.config.hostname, digest: rendered.digest };
 }
 

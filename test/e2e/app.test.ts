@@ -10,8 +10,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from 'vite';
 import { createBackend, type Backend } from '../../main/backend/backend.js';
-import { runFlashDirect } from '../../main/backend/direct-runner.js';
-import { runRepairDirect } from '../../main/backend/repair-direct.js';
+import { runPlanDirect } from '../../main/backend/direct-runner.js';
 import { startDevBridge, type DevBridge } from '../../main/dev-bridge/server.js';
 import { startAgentHarness, type AgentHarness } from '../../provisioning/serial/testing/agent-harness.js';
 import { layoutDevice } from '../integration/serial-fixtures.js';
@@ -73,9 +72,8 @@ beforeAll(async () => {
   backend = createBackend({
     mode: 'web',
     version: 'e2e',
-    runFlash: runFlashDirect,
+    runPlan: runPlanDirect,
     dataDir: join(dir, 'data'),
-    runRepair: runRepairDirect,
     catalog: { cacheDir: join(dir, 'cache') },
     features: { seed: true, grow: true, filePicker: false },
     saveFile: async (name, content) => {

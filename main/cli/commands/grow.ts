@@ -3,13 +3,14 @@
  * --dry-run prints the before/after table and writes nothing.
  */
 import { parseArgs } from 'node:util';
-import { growDisk, type GrowDiskResult } from '../../../provisioning/grow/grow-disk.js';
-import { openTargetDisk } from '../../../provisioning/pipeline.js';
+import type { GrowDiskResult } from '../../../provisioning/grow/grow-disk.js';
+import { guardChoices, guardFlags, guardFlagsHelp } from '../guard-flags.js';
 import { usageError, type CliIO, type Command } from '../io.js';
-import { readPolicyFile } from '../policy-file.js';
+import { readPolicyInput } from '../policy-file.js';
+import { runEditPlan } from './edit-plan.js';
 import { humanBytes } from '../progress-view.js';
 
-const usage = `Usage: 3os-flash grow TARGET [--policy FILE] [--dry-run] [--json]
+const usage = `Usage: 3os-flash grow TARGET [--policy FILE] [--dry-run] [--json] [--yes] [--unmount] [--allow-system-drive]
 
 Grow the 3os data volume of TARGET (a drive or an image file) to fill it: move the backup GPT to
 the end, grow 3os-data, resize the LVM PV and give the free space to the logical volumes (by
@@ -20,8 +21,9 @@ A volume group this tool does not understand is left untouched.
 Options:
   --policy FILE   storage policy (YAML/JSON): {volumes: [{name, size: 2G | 60%FREE, create?}]}
                   or a first-boot config file with a storage: section
-  --dry-run       show what would change, write nothing
-  --json          print the result as JSON`;
+  --dry-run       show what would change and every problem the real run would meet; write nothing
+  --json          print the result as JSON
+${guardFlagsHelp}`;
 
 export function growTable(g: GrowDiskResult): string {
   const lines: string[] = [];
@@ -46,22 +48,18 @@ export function growTable(g: GrowDiskResult): string {
 async function run(args: string[], io: CliIO): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { policy: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } } });
+    parsed = parseArgs({ args, allowPositionals: true, options: { policy: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, ...guardFlags } });
   } catch (e) {
     throw usageError(e instanceof Error ? e.message : String(e));
   }
   const target = parsed.positionals[0];
   if (target === undefined || parsed.positionals.length > 1) throw usageError('grow takes exactly one TARGET');
-  const policy = parsed.values.policy === undefined ? undefined : await readPolicyFile(parsed.values.policy);
-  const disk = await openTargetDisk(target);
-  try {
-    const g = await growDisk(disk, { policy, dryRun: parsed.values['dry-run'] === true });
-    if (parsed.values.json === true) io.out.write(`${JSON.stringify({ target, ...g })}\n`);
-    else io.out.write(`${growTable(g)}\n`);
-    return 0;
-  } finally {
-    await disk.close();
-  }
+  const json = parsed.values.json === true;
+  const policy = parsed.values.policy === undefined ? undefined : await readPolicyInput(parsed.values.policy);
+  const guard = guardChoices(parsed.values, io, json);
+  return runEditPlan({ kind: 'grow', target, policy, dryRun: parsed.values['dry-run'] === true, ...guard.plan }, io, json, guard, (d) =>
+    d.kind === 'grow' ? { json: { target, ...d.grow }, text: growTable(d.grow) } : undefined,
+  );
 }
 
 export const growCommand: Command = { name: 'grow', summary: 'grow the 3os data volume (GPT/MBR + LVM) to fill a disk', usage, run };

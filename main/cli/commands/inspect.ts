@@ -3,7 +3,7 @@
  * first-boot config (secrets masked) and the device's result after first boot.
  */
 import { parseArgs } from 'node:util';
-import { openTargetDisk } from '../../../provisioning/pipeline.js';
+import { openDisk } from '../../../flasher/disk-io.js';
 import { inspectDisk, type DiskReport } from '../../../provisioning/seed/inspect-disk.js';
 import { usageError, type CliIO, type Command } from '../io.js';
 import { humanBytes } from '../progress-view.js';
@@ -59,7 +59,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
   }
   const target = parsed.positionals[0];
   if (target === undefined || parsed.positionals.length > 1) throw usageError('inspect takes exactly one TARGET');
-  const disk = await openTargetDisk(target, false);
+  const disk = await openDisk(target);
   try {
     const r = await inspectDisk(disk);
     io.out.write(parsed.values.json === true ? `${JSON.stringify(r)}\n` : `${text(r)}\n`);

@@ -3,13 +3,11 @@
  * 3os-root-a, 3os-root-b) from an image, keeping the data volume and the first-boot config.
  */
 import { parseArgs } from 'node:util';
-import { FlashError } from '../../../flasher/errors.js';
-import { openTargetDisk } from '../../../provisioning/pipeline.js';
-import { repairDisk } from '../../../provisioning/repair/repair-disk.js';
-import { confirm } from '../confirm.js';
+import { guardChoices, guardFlags, guardFlagsHelp } from '../guard-flags.js';
 import { usageError, type CliIO, type Command } from '../io.js';
+import { runEditPlan } from './edit-plan.js';
 
-const usage = `Usage: 3os-flash repair IMAGE --to TARGET [--json] [--yes]
+const usage = `Usage: 3os-flash repair IMAGE --to TARGET [--json] [--yes] [--unmount] [--allow-system-drive]
 
 Rewrite the OS partitions of TARGET (3os-boot, 3os-root-a, 3os-root-b) from IMAGE (a file or
 http(s) URL; raw, gz, xz, zst, bz2 or zip), read them back, and keep everything else: the
@@ -20,12 +18,12 @@ default (slot A).
 Options:
   --to TARGET   the disk to repair (a drive, loop device or image file)
   --json        print the result as JSON
-  --yes         do not ask for confirmation on a terminal`;
+${guardFlagsHelp}`;
 
 async function run(args: string[], io: CliIO): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { to: { type: 'string' }, json: { type: 'boolean' }, yes: { type: 'boolean', short: 'y' } } });
+    parsed = parseArgs({ args, allowPositionals: true, options: { to: { type: 'string' }, json: { type: 'boolean' }, ...guardFlags } });
   } catch (e) {
     throw usageError(e instanceof Error ? e.message : String(e));
   }
@@ -34,24 +32,15 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const target = parsed.values.to;
   if (target === undefined) throw usageError('repair needs --to TARGET');
   const json = parsed.values.json === true;
-  if (parsed.values.yes !== true && io.stdin.isTTY === true && !json) {
-    if (!(await confirm(io, `This rewrites 3os-boot, 3os-root-a and 3os-root-b on ${target} (3os-data and the config stay).`))) {
-      io.err.write('Nothing was written.\n');
-      return new FlashError('E_CANCELLED', '').exitCode;
-    }
-  }
-  const disk = await openTargetDisk(target, true);
-  try {
-    const r = await repairDisk(image, disk);
-    if (json) io.out.write(`${JSON.stringify({ kind: 'repair', ...r })}\n`);
-    else {
-      for (const p of r.partitions) io.out.write(`${p.name}: ${p.bytes} bytes rewritten and verified\n`);
-      io.out.write(`kept: ${r.kept.join(', ')}\n`);
-    }
-    return 0;
-  } finally {
-    await disk.close();
-  }
+  const guard = guardChoices(parsed.values, io, json);
+  return runEditPlan({ kind: 'repair', image, target, ...guard.plan }, io, json, guard, (d) =>
+    d.kind === 'repair'
+      ? {
+          json: { kind: 'repair', ...d.repair },
+          text: [...d.repair.partitions.map((p) => `${p.name}: ${p.bytes} bytes rewritten and verified`), `kept: ${d.repair.kept.join(', ')}`].join('\n'),
+        }
+      : undefined,
+  );
 }
 
 export const repairCommand: Command = { name: 'repair', summary: 'rewrite the OS slots of a 3os disk from an image, keeping its data', usage, run };

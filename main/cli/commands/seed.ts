@@ -4,12 +4,14 @@
  * when the config is invalid).
  */
 import { parseArgs } from 'node:util';
-import { openTargetDisk } from '../../../provisioning/pipeline.js';
-import { seedDisk, type FirstBootFormat } from '../../../provisioning/seed/seed-disk.js';
+import { seedOf } from '../../../provisioning/plan/plan.js';
+import { seedFilesFor, type FirstBootFormat } from '../../../provisioning/seed/seed-disk.js';
 import { renderForTargets } from '../config-file.js';
+import { guardChoices, guardFlags, guardFlagsHelp } from '../guard-flags.js';
 import { usageError, type CliIO, type Command } from '../io.js';
+import { runEditPlan } from './edit-plan.js';
 
-const usage = `Usage: 3os-flash seed TARGET --config FILE [--csv FILE] [--index N] [--first-boot FORMAT] [--json]
+const usage = `Usage: 3os-flash seed TARGET --config FILE [--csv FILE] [--index N] [--first-boot FORMAT] [--json] [--yes] [--unmount]
 
 Validate FILE (YAML or JSON, schema v1: see docs/config-schema.md), hash its secrets, and write
 3os/config.yaml and 3os/config.agent into TARGET's 3OS-CONFIG partition without mounting it.
@@ -20,7 +22,8 @@ Options:
   --index N            the device number for {index} (default 1)
   --first-boot FORMAT  3os-native (default), cloud-init (adds NoCloud user-data/meta-data/network-config)
                        or ignition (adds ignition/config.ign)
-  --json               print the result as JSON`;
+  --json               print the result as JSON
+${guardFlagsHelp}`;
 
 export function firstBootFormat(v: string | undefined): FirstBootFormat {
   if (v === undefined) return '3os-native';
@@ -34,7 +37,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
     parsed = parseArgs({
       args,
       allowPositionals: true,
-      options: { config: { type: 'string' }, csv: { type: 'string' }, index: { type: 'string' }, 'first-boot': { type: 'string' }, json: { type: 'boolean' } },
+      options: { config: { type: 'string' }, csv: { type: 'string' }, index: { type: 'string' }, 'first-boot': { type: 'string' }, json: { type: 'boolean' }, ...guardFlags },
     });
   } catch (e) {
     throw usageError(e instanceof Error ? e.message : String(e));
@@ -48,15 +51,14 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const format = firstBootFormat(values['first-boot']);
   const [rendered] = await renderForTargets(values.config, [target], { csv: values.csv, firstIndex: index });
   if (rendered === undefined) throw usageError('nothing to seed');
-  const disk = await openTargetDisk(target);
-  try {
-    const r = await seedDisk(disk, rendered, format);
-    if (values.json === true) io.out.write(`${JSON.stringify({ target, ...r })}\n`);
-    else io.out.write(`${target}: seeded ${r.files.join(', ')}${r.hostname !== undefined ? ` (hostname ${r.hostname})` : ''}\n`);
-    return 0;
-  } finally {
-    await disk.close();
-  }
+  const json = values.json === true;
+  const guard = guardChoices(values, io, json);
+  const seed = seedOf(seedFilesFor(rendered, format), rendered.config.hostname, rendered.digest);
+  return runEditPlan({ kind: 'seed', target, seed, ...guard.plan }, io, json, guard, (d) =>
+    d.kind === 'seed'
+      ? { json: { target, files: d.files, hostname: d.hostname, digest: rendered.digest }, text: `${target}: seeded ${d.files.join(', ')}${d.hostname !== undefined ? ` (hostname ${d.hostname})` : ''}` }
+      : undefined,
+  );
 }
 
 export const seedCommand: Command = { name: 'seed', summary: 'write the first-boot configuration into a 3os disk', usage, run };

@@ -4,11 +4,13 @@
  * same switch is `3os-flash serial slot`.
  */
 import { parseArgs } from 'node:util';
-import { openTargetDisk } from '../../../provisioning/pipeline.js';
-import { readSlots, setSlot, type SlotState, type SlotStatus } from '../../../provisioning/slots/index.js';
+import { openDisk } from '../../../flasher/disk-io.js';
+import { readSlots, type SlotState, type SlotStatus } from '../../../provisioning/slots/index.js';
+import { guardChoices, guardFlags, guardFlagsHelp } from '../guard-flags.js';
 import { usageError, type CliIO, type Command } from '../io.js';
+import { runEditPlan } from './edit-plan.js';
 
-const usage = `Usage: 3os-flash slot TARGET [a|b] [--try N] [--json]
+const usage = `Usage: 3os-flash slot TARGET [a|b] [--try N] [--json] [--yes] [--unmount]
 
 Without a slot: show which slot boots next and the state of both (good, trying with tries left,
 bad when its tries are used up). With a slot: make it boot next. A slot that has not proven
@@ -17,7 +19,9 @@ come up N times, systemd-boot falls back to the other slot.
 
 Options:
   --try N   boot the slot on trial with N tries (1-99)
-  --json    print the slot state as JSON`;
+  --json    print the slot state as JSON
+Switching a slot changes the disk and goes through the same checks as write:
+${guardFlagsHelp}`;
 
 function stateText(s: SlotState): string {
   switch (s.state) {
@@ -37,7 +41,7 @@ function text(s: SlotStatus): string {
 async function run(args: string[], io: CliIO): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { try: { type: 'string' }, json: { type: 'boolean' } } });
+    parsed = parseArgs({ args, allowPositionals: true, options: { try: { type: 'string' }, json: { type: 'boolean' }, ...guardFlags } });
   } catch (e) {
     throw usageError(e instanceof Error ? e.message : String(e));
   }
@@ -47,15 +51,20 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const tries = parsed.values.try === undefined ? undefined : Number(parsed.values.try);
   if (tries !== undefined && (!Number.isInteger(tries) || tries < 1 || tries > 99)) throw usageError('--try takes a whole number from 1 to 99');
   if (tries !== undefined && slot === undefined) throw usageError('--try needs a slot (a or b)');
-  const disk = await openTargetDisk(target, slot !== undefined);
-  try {
-    const s = slot === undefined ? await readSlots(disk) : await setSlot(disk, slot, { tries });
-    if (slot !== undefined) await disk.flush();
-    io.out.write(parsed.values.json === true ? `${JSON.stringify(s)}\n` : `${text(s)}\n`);
-    return 0;
-  } finally {
-    await disk.close();
+  const json = parsed.values.json === true;
+  if (slot === undefined) {
+    // Showing the slots only reads the disk: no guard, no exclusive hold.
+    const disk = await openDisk(target);
+    try {
+      const s = await readSlots(disk);
+      io.out.write(json ? `${JSON.stringify(s)}\n` : `${text(s)}\n`);
+      return 0;
+    } finally {
+      await disk.close();
+    }
   }
+  const guard = guardChoices(parsed.values, io, json);
+  return runEditPlan({ kind: 'slot', target, slot, tries, ...guard.plan }, io, json, guard, (d) => (d.kind === 'slot' ? { json: d.slot, text: text(d.slot) } : undefined));
 }
 
 export const slotCommand: Command = { name: 'slot', summary: 'show or switch the A/B slot of a disk offline', usage, run };

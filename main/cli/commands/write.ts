@@ -5,18 +5,18 @@
  */
 import { parseArgs } from 'node:util';
 import { FlashError } from '../../../flasher/errors.js';
-import { runFlash } from '../../../provisioning/pipeline.js';
 import type { JobSummary } from '../../../flasher/write/job-types.js';
-import { ejectTarget } from '../../../flasher/drives/prepare.js';
-import { checkAndPrepareTargets } from '../target-safety.js';
-import { usageError, type CliIO, type Command } from '../io.js';
-import { catalogFlags, catalogFlagsHelp, resolveWriteSource } from './catalog-options.js';
-import { parseStoragePolicy } from '../../../provisioning/lvm/index.js';
-import { seedDisk } from '../../../provisioning/seed/seed-disk.js';
+import { seedOf, type FlashPlan } from '../../../provisioning/plan/plan.js';
+import { runPlan } from '../../../provisioning/plan/run-plan.js';
+import { detect3os } from '../../../provisioning/detect/detect-3os.js';
+import { seedFilesFor } from '../../../provisioning/seed/seed-disk.js';
 import { renderForTargets } from '../config-file.js';
-import { readPolicyFile } from '../policy-file.js';
-import { firstBootFormat } from './seed.js';
+import { guardChoices, guardFlags, guardFlagsHelp } from '../guard-flags.js';
+import { usageError, type CliIO, type Command } from '../io.js';
+import { readPolicyInput } from '../policy-file.js';
 import { ProgressView } from '../progress-view.js';
+import { catalogFlags, catalogFlagsHelp, resolveWriteSource } from './catalog-options.js';
+import { firstBootFormat } from './seed.js';
 
 const usage = `Usage: 3os-flash write IMAGE --to TARGET [--to TARGET ...] [options]
 
@@ -35,9 +35,9 @@ Options:
   --csv FILE         per-device values for --config, one row per target in --to order
   --first-boot FMT   3os-native (default), cloud-init or ignition (see 3os-flash seed --help)
   --json             JSON lines on stdout (progress, results) instead of a progress bar
-  --yes              do not ask for confirmation on a terminal
   --no-eject         leave the drives attached after writing (removable drives are ejected by default)
-  --allow-system-drive  allow a drive flagged as a system drive (asks for a typed confirmation)
+${guardFlagsHelp}
+Each target is judged alone (README "Safety"): a refused one is left as it was, the others are written.
 Catalog images (IMAGE = catalog:ID, or an ID that is no file; see 3os-flash catalog) and trust:
 ${catalogFlagsHelp}`;
 
@@ -69,8 +69,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
         csv: { type: 'string' },
         'first-boot': { type: 'string' },
         json: { type: 'boolean' },
-        yes: { type: 'boolean', short: 'y' },
-        'allow-system-drive': { type: 'boolean' },
+        ...guardFlags,
         ...catalogFlags,
         'no-eject': { type: 'boolean' },
       },
@@ -86,49 +85,42 @@ async function run(args: string[], io: CliIO): Promise<number> {
   if (new Set(targets).size !== targets.length) throw usageError('the same --to target is given twice');
   if (values.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(values.sha256)) throw usageError('--sha256 takes 64 hex digits');
   const json = values.json === true;
-  const policy = values.policy === undefined ? undefined : await readPolicyFile(values.policy);
+  const policy = values.policy === undefined ? undefined : await readPolicyInput(values.policy);
   if (values.csv !== undefined && values.config === undefined) throw usageError('--csv needs --config');
   const format = firstBootFormat(values['first-boot']);
-  // Render and validate every device's config before anything is written.
+  // Render and validate every device's config before anything is opened or written.
   const configs = values.config === undefined ? undefined : await renderForTargets(values.config, targets, { csv: values.csv });
-  const configPolicies = configs?.map((c) => (c.config.storage === undefined ? undefined : parseStoragePolicy(c.config.storage, 'storage')));
   // A catalog id, or any catalog/trust option: a verified local file first (flasher/catalog).
   const { image, sha256 } = await resolveWriteSource(given, values, io, json);
-
-  await checkAndPrepareTargets(targets, io, { image, allowSystemDrive: values['allow-system-drive'] === true, yes: values.yes === true, json });
-
+  const guard = guardChoices(values, io, json);
+  const plan: FlashPlan = {
+    kind: 'flash',
+    image,
+    targets: targets.map((path, i) => {
+      const c = configs?.[i];
+      return {
+        path,
+        seed: c === undefined ? undefined : seedOf(seedFilesFor(c, format), c.config.hostname, c.digest),
+        policy: c?.config.storage ?? policy,
+      };
+    }),
+    bmap: values.bmap,
+    sha256,
+    verify: values['no-verify'] !== true,
+    grow: values['no-grow'] !== true,
+    eject: values['no-eject'] !== true,
+    ...guard.plan,
+  };
   const view = new ProgressView(io, json);
-  const summary = await runFlash(
-    {
-      image,
-      targets,
-      bmap: values.bmap,
-      sha256,
-      verify: values['no-verify'] !== true,
-      allowSystemDrive: values['allow-system-drive'],
-      grow: values['no-grow'] !== true,
-      policy,
-      policyFor: configPolicies === undefined ? undefined : (i) => configPolicies[i],
-      seed:
-        configs === undefined
-          ? undefined
-          : async (disk, _target, i) => {
-              const rendered = configs[i];
-              if (rendered === undefined) return undefined;
-              const r = await seedDisk(disk, rendered, format);
-              return { files: r.files, hostname: r.hostname };
-            },
-    },
-    (e) => view.onEvent(e),
-  );
-  if (values['no-eject'] !== true) {
+  const summary = await runPlan(plan, { onEvent: (e) => view.onEvent(e), confirm: guard.confirm, yes: guard.yes, detect3os });
+  if (!json) {
+    for (const w of summary.warnings) io.err.write(`warning: ${w.target}: ${w.message}\n`);
     for (const r of summary.results) {
-      if (!r.ok) continue;
-      const e = await ejectTarget(r.target).catch(() => undefined);
-      if (e?.ejected === true && !json) io.err.write(`${r.target}: ejected, safe to remove\n`);
+      if (r.unmounted !== undefined && r.unmounted.length > 0) io.err.write(`${r.target}: unmounted ${r.unmounted.join(', ')}\n`);
+      if (r.ejected === true) io.err.write(`${r.target}: ejected, safe to remove\n`);
     }
   }
-  if (json) io.out.write(`${JSON.stringify({ kind: 'summary', ...summary })}\n`);
+  if (json) io.out.write(`${JSON.stringify({ ...summary, kind: 'summary' })}\n`);
   else {
     const ok = summary.results.filter((r) => r.ok).length;
     io.err.write(`${ok} of ${summary.results.length} target(s) written${summary.sha256 !== undefined ? `; image sha256 ${summary.sha256}` : ''}\n`);

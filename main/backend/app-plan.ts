@@ -1,0 +1,53 @@
+/**
+ * The app's jobs as plans (provisioning/plan): a flash with each target's rendered settings
+ * (seed files and storage policy, target i gets rendered[i]), and a repair. The same plans run
+ * in the privileged helper (Electron) or in this process (the dev bridge, root): one runner.
+ */
+import { FlashError } from '../../flasher/errors.js';
+import type { JobEvent } from '../../flasher/progress.js';
+import { seedOf, type FlashPlan, type JobPlan } from '../../provisioning/plan/plan.js';
+import type { PlanSummary } from '../../provisioning/plan/run-plan.js';
+import { seedFilesFor } from '../../provisioning/seed/seed-disk.js';
+import type { RepairView } from '../ipc/contract-types.js';
+import type { AppFlashJob } from './types.js';
+
+/** Runs one plan: through the helper, or directly. */
+export type PlanRunner = (plan: JobPlan, onEvent: (e: JobEvent) => void, signal: AbortSignal) => Promise<PlanSummary>;
+
+/**
+ * The app asked the user before this point (its confirmation dialog names every drive and says
+ * mounted ones are unmounted), so the plan lets the guard unmount them.
+ */
+export function appFlashPlan(job: AppFlashJob): FlashPlan {
+  return {
+    kind: 'flash',
+    image: job.image,
+    targets: job.targets.map((path, i) => {
+      const r = job.rendered?.[i];
+      return { path, seed: r === undefined ? undefined : seedOf(seedFilesFor(r, '3os-native'), r.config.hostname, r.digest), policy: r?.config.storage };
+    }),
+    bmap: job.bmap,
+    sha256: job.sha256,
+    verify: job.verify !== false,
+    grow: job.grow,
+    eject: false,
+    allowSystemDrive: job.allowSystemDrive,
+    unmount: true,
+  };
+}
+
+/** A repair through the plan runner, answered as the repair page shows it. */
+export async function runRepairPlan(run: PlanRunner, image: string, target: string): Promise<RepairView> {
+  const summary = await run({ kind: 'repair', image, target, unmount: true }, () => undefined, new AbortController().signal);
+  const r = summary.results[0];
+  if (r?.error !== undefined) throw new FlashError(r.error.code, r.error.message, { target: r.error.target, phase: r.error.phase, offset: r.error.offset });
+  const d = r?.detail;
+  if (r === undefined || d?.kind !== 'repair') throw new FlashError('E_HELPER', 'the repair job answered without a result');
+  return {
+    target: d.repair.target,
+    partitions: d.repair.partitions.map((p) => ({ name: p.name, bytes: p.bytes, sha256: p.sha256 })),
+    imageJsonUpdated: d.repair.imageJsonUpdated,
+    kept: d.repair.kept,
+    seconds: r.seconds,
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * The end of every CLI verb that edits one disk (grow, seed, slot, repair): run its plan
+ * through the one runner (guard, edit, release) and print the outcome or the target's error.
+ */
+import { FlashError } from '../../../flasher/errors.js';
+import { detect3os } from '../../../provisioning/detect/detect-3os.js';
+import type { JobPlan } from '../../../provisioning/plan/plan.js';
+import { runPlan, type EditDetail } from '../../../provisioning/plan/run-plan.js';
+import type { guardChoices } from '../guard-flags.js';
+import type { CliIO } from '../io.js';
+
+export async function runEditPlan(
+  plan: Exclude<JobPlan, { kind: 'flash' }>,
+  io: CliIO,
+  json: boolean,
+  guard: ReturnType<typeof guardChoices>,
+  show: (d: EditDetail) => { json: unknown; text: string } | undefined,
+): Promise<number> {
+  const summary = await runPlan(plan, { confirm: guard.confirm, yes: guard.yes, detect3os });
+  const [r] = summary.results;
+  if (!json) for (const w of summary.warnings) io.err.write(`warning: ${w.target}: ${w.message}\n`);
+  if (r?.error !== undefined) throw new FlashError(r.error.code, r.error.message, { target: r.error.target, phase: r.error.phase, offset: r.error.offset });
+  if (r === undefined || r.detail === undefined) return 0;
+  if (!json && r.unmounted !== undefined && r.unmounted.length > 0) io.err.write(`${r.target}: unmounted ${r.unmounted.join(', ')}\n`);
+  const out = show(r.detail);
+  if (out !== undefined) io.out.write(json ? `${JSON.stringify(out.json)}\n` : `${out.text}\n`);
+  return 0;
+}

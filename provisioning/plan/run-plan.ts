@@ -1,0 +1,247 @@
+/**
+ * The one runner of a job plan (plan.ts), shared by the CLI, the privileged helper and the
+ * app's direct runner: every target goes through the guard (flasher/guard), refused targets
+ * stay as they were and fail alone, the others are written, and every handle is released.
+ *
+ * flash: open the source (nothing written) -> guard the targets against what is known of it
+ * (size, sector size, where it lives) -> write + verify (flasher/write) -> per written target,
+ * grow and seed through the same exclusive handle -> release -> re-read partitions -> eject.
+ * grow / seed / slot / repair: guard the one target, then the edit (planned before it writes).
+ */
+import { execFile } from 'node:child_process';
+import { openDisk, type DiskIO } from '../../flasher/disk-io.js';
+import { ejectTarget } from '../../flasher/drives/prepare.js';
+import type { ListOptions, ThreeOsInfo } from '../../flasher/drives/types.js';
+import { FlashError, isFlashError, type Phase, type WireError } from '../../flasher/errors.js';
+import { guardTargets, refusalError, releaseAll, type Confirmer, type GuardedTarget, type GuardRequest, type GuardVerb, type TargetRefusal } from '../../flasher/guard/guard.js';
+import type { JobEvent } from '../../flasher/progress.js';
+import type { JobSummary, TargetResult } from '../../flasher/write/job-types.js';
+import { openJobSource, writeTargets, type RunOptions } from '../../flasher/write/job.js';
+import { parseStoragePolicy } from '../lvm/index.js';
+import { growDisk, type GrowDiskResult } from '../grow/grow-disk.js';
+import { repairDisk, type RepairResult } from '../repair/repair-disk.js';
+import { writeSeedFiles } from '../seed/seed-disk.js';
+import { setSlot, type SlotStatus } from '../slots/index.js';
+import { planTargets, seedBytes, type FlashPlan, type FlashTarget, type JobPlan } from './plan.js';
+
+/** What an edit verb reports for its target, beside ok/error. */
+export type EditDetail =
+  | { readonly kind: 'grow'; readonly grow: GrowDiskResult }
+  | { readonly kind: 'seed'; readonly files: readonly string[]; readonly hostname?: string | undefined }
+  | { readonly kind: 'slot'; readonly slot: SlotStatus }
+  | { readonly kind: 'repair'; readonly repair: RepairResult };
+
+export interface PlanTargetResult extends TargetResult {
+  readonly detail?: EditDetail | undefined;
+  /** Mount points the guard unmounted first. */
+  readonly unmounted?: readonly string[] | undefined;
+  readonly ejected?: boolean | undefined;
+}
+
+export interface PlanSummary extends JobSummary {
+  readonly kind: JobPlan['kind'];
+  readonly results: readonly PlanTargetResult[];
+  /** Warnings the guard had for accepted targets (large drive, holds 3os, ...). */
+  readonly warnings: readonly { readonly target: string; readonly code: string; readonly message: string }[];
+}
+
+export interface RunPlanOptions extends RunOptions {
+  readonly onEvent?: ((e: JobEvent) => void) | undefined;
+  /** A terminal to ask on (the CLI); absent: nobody to ask. */
+  readonly confirm?: Confirmer | undefined;
+  /** Skip the general "this erases ..." question (--yes); system drives are still asked for. */
+  readonly yes?: boolean | undefined;
+  readonly detect3os?: ((path: string) => Promise<ThreeOsInfo | undefined>) | undefined;
+  /** Test hook: another sysfs/dev root for the drive facts. */
+  readonly list?: ListOptions | undefined;
+}
+
+const VERB: Record<JobPlan['kind'], GuardVerb> = { flash: 'write', grow: 'grow', seed: 'seed', slot: 'slot', repair: 'repair' };
+
+function refusedResult(r: TargetRefusal): PlanTargetResult {
+  return { target: r.target, ok: false, bytesWritten: 0, verified: false, seconds: 0, error: refusalError(r).toJSON() };
+}
+
+function failedResult(target: string, e: unknown, phase: Phase, started: number): PlanTargetResult {
+  const err = isFlashError(e) ? e.withContext({ target, phase }) : new FlashError('E_WRITE_IO', e instanceof Error ? e.message : String(e), { target, phase, cause: e });
+  return { target, ok: false, bytesWritten: 0, verified: false, seconds: (performance.now() - started) / 1000, error: err.toJSON() };
+}
+
+function guardRequest(plan: JobPlan, opts: RunPlanOptions, extra: Partial<GuardRequest>): GuardRequest {
+  const confirm = opts.confirm;
+  return {
+    verb: VERB[plan.kind],
+    targets: planTargets(plan),
+    allowSystemDrive: plan.allowSystemDrive,
+    systemDriveConfirmed: plan.systemDriveConfirmed,
+    unmount: plan.unmount,
+    confirm: confirm === undefined ? undefined : opts.yes === true ? (q, expected) => (expected === 'yes' ? Promise.resolve(true) : confirm(q, expected)) : confirm,
+    detect3os: opts.detect3os,
+    list: opts.list,
+    ...extra,
+  };
+}
+
+/** Run a plan to its end. Throws only for the job as a whole (bad source, cancelled); targets fail alone. */
+export async function runPlan(plan: JobPlan, opts: RunPlanOptions = {}): Promise<PlanSummary> {
+  if (plan.kind === 'flash') return runFlashPlan(plan, opts);
+  const onEvent = opts.onEvent ?? (() => undefined);
+  const t0 = performance.now();
+  const dryRun = plan.kind === 'grow' && plan.dryRun === true;
+  const image = plan.kind === 'repair' ? plan.image : undefined;
+  const g = await guardTargets(guardRequest(plan, opts, { source: image, dryRun }));
+  const summary = (results: PlanTargetResult[]): PlanSummary => ({ kind: plan.kind, image: image ?? '', format: '', imageSize: 0, sha256: undefined, results, warnings: g.warnings });
+  const refusal = g.refused[0];
+  if (refusal !== undefined) {
+    const r = refusedResult(refusal);
+    onEvent({ kind: 'done', ...r });
+    return summary([r]);
+  }
+  if (dryRun) {
+    // Judge like the real run, then plan on a read-only view: nothing is written.
+    const disk = await openDisk(plan.target);
+    try {
+      const r = await runEdit(plan, disk);
+      return summary([{ target: plan.target, ok: true, bytesWritten: 0, verified: false, seconds: (performance.now() - t0) / 1000, detail: r }]);
+    } catch (e) {
+      return summary([failedResult(plan.target, e, 'grow', t0)]);
+    } finally {
+      await disk.close();
+    }
+  }
+  const [t] = g.accepted;
+  if (t === undefined) throw new FlashError('E_CANCELLED', 'nothing to do', { phase: 'open' });
+  let result: PlanTargetResult;
+  try {
+    const disk = await t.handle.disk();
+    try {
+      const detail = await runEdit(plan, disk);
+      await disk.flush();
+      result = { target: t.target, ok: true, bytesWritten: 0, verified: plan.kind === 'repair', seconds: (performance.now() - t0) / 1000, detail, unmounted: t.unmounted };
+    } finally {
+      await disk.close();
+    }
+  } catch (e) {
+    result = { ...failedResult(t.target, e, plan.kind, t0), unmounted: t.unmounted };
+  } finally {
+    await t.handle.release();
+  }
+  if (result.ok && (plan.kind === 'grow' || plan.kind === 'repair')) await rereadPartitions(t.target);
+  onEvent({ kind: 'done', ...result });
+  return summary([result]);
+}
+
+async function runEdit(plan: Exclude<JobPlan, FlashPlan>, disk: DiskIO): Promise<EditDetail> {
+  switch (plan.kind) {
+    case 'grow': {
+      const policy = plan.policy === undefined ? undefined : parseStoragePolicy(plan.policy, 'policy');
+      return { kind: 'grow', grow: await growDisk(disk, { policy, dryRun: plan.dryRun === true }) };
+    }
+    case 'seed': {
+      const files = await writeSeedFiles(disk, seedBytes(plan.seed));
+      return { kind: 'seed', files, hostname: plan.seed.hostname };
+    }
+    case 'slot':
+      return { kind: 'slot', slot: await setSlot(disk, plan.slot, { tries: plan.tries }) };
+    case 'repair':
+      return { kind: 'repair', repair: await repairDisk(plan.image, disk) };
+    default: {
+      const never: never = plan;
+      throw new Error(`unknown plan ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** Ask the kernel to re-read a block device's partition table (Linux; best effort; after release). */
+async function rereadPartitions(path: string): Promise<void> {
+  if (process.platform !== 'linux' || !path.startsWith('/dev/')) return;
+  await new Promise<void>((resolve) => execFile('blockdev', ['--rereadpt', path], () => resolve()));
+}
+
+async function runFlashPlan(plan: FlashPlan, opts: RunPlanOptions): Promise<PlanSummary> {
+  const onEvent = opts.onEvent ?? (() => undefined);
+  const t0 = performance.now();
+  const spec = { image: plan.image, targets: plan.targets.map((t) => t.path), bmap: plan.bmap, sha256: plan.sha256, verify: plan.verify };
+  // Every target's policy is checked before anything is opened or written.
+  const policies = plan.targets.map((t) => (t.policy === undefined ? undefined : parseStoragePolicy(t.policy, 'policy')));
+  const src = await openJobSource(spec, onEvent, opts);
+  let accepted: readonly GuardedTarget[] = [];
+  try {
+    const g = await guardTargets(
+      guardRequest(plan, opts, { source: src.image.localPath ?? plan.image, imageSize: src.size, imageSectorSize: src.sectorSize }),
+    );
+    accepted = g.accepted;
+    const refused = new Map(g.refused.map((r) => [r.target, refusedResult(r)]));
+    for (const r of refused.values()) onEvent({ kind: 'done', ...r });
+    const written: JobSummary =
+      accepted.length === 0
+        ? { image: plan.image, format: src.image.format, imageSize: src.size ?? 0, sha256: undefined, results: [] }
+        : await writeTargets(spec, src, accepted.map((a) => a.handle), (e) => (e.kind === 'done' ? undefined : onEvent(e)), opts);
+    const after = await Promise.all(
+      written.results.map(async (r) => {
+        const i = plan.targets.findIndex((t) => t.path === r.target);
+        const guarded = accepted.find((a) => a.target === r.target);
+        const target = plan.targets[i];
+        const res = guarded === undefined || target === undefined ? r : await afterWrite(r, guarded, target, policies[i], plan.grow, onEvent);
+        return { ...res, unmounted: guarded?.unmounted, seconds: (performance.now() - t0) / 1000 };
+      }),
+    );
+    await releaseAll(accepted);
+    const results: PlanTargetResult[] = [];
+    for (const t of plan.targets) {
+      const r = refused.get(t.path) ?? after.find((x) => x.target === t.path) ?? failedResult(t.path, new FlashError('E_CANCELLED', `${t.path} was not written`), 'open', t0);
+      const done = r.ok ? await finishTarget(r, plan) : r;
+      if (!refused.has(t.path)) onEvent({ kind: 'done', ...done });
+      results.push(done);
+    }
+    return { ...written, kind: 'flash', image: plan.image, results, warnings: g.warnings };
+  } finally {
+    await releaseAll(accepted);
+    await src.close();
+  }
+}
+
+async function finishTarget(r: PlanTargetResult, plan: FlashPlan): Promise<PlanTargetResult> {
+  if (r.grown?.changed === true) await rereadPartitions(r.target);
+  if (!plan.eject) return r;
+  const e = await ejectTarget(r.target).catch(() => undefined);
+  return { ...r, ejected: e?.ejected === true };
+}
+
+/** The grow and seed steps of one written target, through its guarded handle. */
+async function afterWrite(
+  r: TargetResult,
+  guarded: GuardedTarget,
+  target: FlashTarget,
+  policy: ReturnType<typeof parseStoragePolicy> | undefined,
+  grow: boolean,
+  onEvent: (e: JobEvent) => void,
+): Promise<TargetResult> {
+  if (!r.ok || (!grow && target.seed === undefined)) return r;
+  let phase: 'grow' | 'seed' = 'grow';
+  let disk: DiskIO | undefined;
+  try {
+    disk = await guarded.handle.disk();
+    let grown: TargetResult['grown'];
+    if (grow) {
+      onEvent({ kind: 'progress', target: r.target, phase: 'grow', bytes: 0, total: undefined, speed: 0, eta: undefined });
+      const g = await growDisk(disk, { policy });
+      onEvent({ kind: 'info', target: r.target, message: g.message });
+      if (g.is3os && g.table !== undefined) grown = { diskSize: g.table.diskSize, dataBytes: g.table.after.size, changed: g.changed };
+    }
+    phase = 'seed';
+    let seeded: TargetResult['seeded'];
+    if (target.seed !== undefined) {
+      const files = await writeSeedFiles(disk, seedBytes(target.seed));
+      seeded = { files, hostname: target.seed.hostname };
+    }
+    await disk.flush();
+    return { ...r, grown, seeded };
+  } catch (e) {
+    const err: WireError = (isFlashError(e) ? e.withContext({ target: r.target, phase }) : new FlashError('E_GROW', e instanceof Error ? e.message : String(e), { target: r.target, phase })).toJSON();
+    onEvent({ kind: 'info', target: r.target, message: `written and verified, but the ${phase} step failed: ${err.message}` });
+    return { ...r, ok: false, error: err };
+  } finally {
+    await disk?.close();
+  }
+}

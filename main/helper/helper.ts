@@ -159,7 +159,9 @@ class Session {
     await this.send({ type: 'result', summary: jobSummarySchema.parse(JSON.parse(JSON.stringify(summary))) });
     if (this.cancelled || this.ac.signal.aborted) this.finish(HELPER_EXIT.CANCELLED);
     else if (summary.results.every((r) => r.ok)) this.finish(HELPER_EXIT.OK);
-    else this.finish(summary.results.some((r) => r.error?.phase === 'open' && r.bytesWritten === 0) && summary.results.every((r) => !r.ok) ? HELPER_EXIT.REFUSED : HELPER_EXIT.JOB_FAILED);
+    // REFUSED only when every target was refused (phase open, nothing written): one target that
+    // was touched (written, even in part) makes it a failed job.
+    else this.finish(summary.results.length > 0 && summary.results.every((r) => !r.ok && r.error?.phase === 'open' && r.bytesWritten === 0) ? HELPER_EXIT.REFUSED : HELPER_EXIT.JOB_FAILED);
   }
 
   private startJob(plan: JobPlan): void {

@@ -3,19 +3,49 @@
 import { describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
 import { runHelper, type JobRunner, type HelperOptions } from '../../../../main/helper/helper.js';
-import { decodeHelperMessage, decodeParentMessage, HELPER_EXIT, type HelperMessage } from '../../../../main/helper/protocol.js';
-import type { TargetAssessment } from '../../../../flasher/drives/assess.js';
+import { decodeHelperMessage, decodeParentMessage, HELPER_EXIT, PROTOCOL_VERSION, type HelperMessage } from '../../../../main/helper/protocol.js';
+import type { JobPlan } from '../../../../provisioning/plan/plan.js';
+import type { PlanSummary, PlanTargetResult } from '../../../../provisioning/plan/run-plan.js';
 import { planLaunch, shQuote, winQuote } from '../../../../main/helper/elevation.js';
 import { parseHelperArgs } from '../../../../main/helper/args.js';
 
 const TOKEN = 'a'.repeat(64);
-const okAssess = (job: { targets: readonly string[] }): Promise<TargetAssessment[]> =>
-  Promise.resolve(job.targets.map((t) => ({ target: t, drive: undefined, refusals: [], warnings: [] })));
 
-const fakeRunner: JobRunner = (spec, onEvent) => {
-  onEvent({ kind: 'progress', target: spec.targets[0] ?? '', phase: 'write', bytes: 10, total: 20, speed: 5, eta: 2 });
-  return Promise.resolve({ image: spec.image, format: 'raw', imageSize: 20, sha256: undefined, results: [{ target: spec.targets[0] ?? '', ok: true, bytesWritten: 20, verified: true, seconds: 1 }] });
+const targetsOf = (plan: JobPlan): string[] => (plan.kind === 'flash' ? plan.targets.map((t) => t.path) : [plan.target]);
+const summaryOf = (plan: JobPlan, results: PlanTargetResult[]): PlanSummary => ({
+  kind: plan.kind,
+  image: plan.kind === 'flash' || plan.kind === 'repair' ? plan.image : '',
+  format: 'raw',
+  imageSize: 20,
+  sha256: undefined,
+  results,
+  warnings: [],
+});
+const okResult = (target: string): PlanTargetResult => ({ target, ok: true, bytesWritten: 20, verified: true, seconds: 1 });
+/** What the runner reports for a target the guard refused: phase open, nothing written. */
+const refusedResult = (target: string, code: 'E_TARGET_SYSTEM' | 'E_TARGET_BUSY'): PlanTargetResult => ({
+  target,
+  ok: false,
+  bytesWritten: 0,
+  verified: false,
+  seconds: 0,
+  error: { code, message: `${target} refused; nothing was written`, target, phase: 'open' },
+});
+
+const fakeRunner: JobRunner = (plan, onEvent) => {
+  const [t] = targetsOf(plan);
+  onEvent({ kind: 'progress', target: t ?? '', phase: 'write', bytes: 10, total: 20, speed: 5, eta: 2 });
+  return Promise.resolve(summaryOf(plan, targetsOf(plan).map(okResult)));
 };
+
+/** A runner that reports the given results, each also as a `done` event (as runPlan does). */
+const reporting =
+  (results: (t: string, i: number) => PlanTargetResult): JobRunner =>
+  (plan, onEvent) => {
+    const rs = targetsOf(plan).map(results);
+    for (const r of rs) onEvent({ kind: 'done', ...r });
+    return Promise.resolve(summaryOf(plan, rs));
+  };
 
 function session(over: Partial<HelperOptions> = {}): { input: PassThrough; got: HelperMessage[]; exit: Promise<number>; send: (o: unknown) => void } {
   const input = new PassThrough();
@@ -32,19 +62,42 @@ function session(over: Partial<HelperOptions> = {}): { input: PassThrough; got: 
       got.push(d2.message);
     }
   });
-  const exit = runHelper({ input, output, token: TOKEN, runJob: fakeRunner, assess: okAssess, prepare: () => Promise.resolve(), log: () => undefined, ...over });
+  const exit = runHelper({ input, output, token: TOKEN, runJob: fakeRunner, log: () => undefined, ...over });
   return { input, got, exit, send: (o) => input.write(`${typeof o === 'string' ? o : JSON.stringify(o)}\n`) };
 }
 
-const job = { type: 'job', token: TOKEN, job: { image: '/tmp/a.img', targets: ['/tmp/out.img'] } };
+const plan = { kind: 'flash', image: '/tmp/a.img', targets: [{ path: '/tmp/out.img' }], verify: true, grow: false, eject: false } as const;
+const job = { type: 'job', token: TOKEN, job: plan };
+const twoTargets = { ...job, job: { ...plan, targets: [{ path: '/tmp/a.out' }, { path: '/tmp/b.out' }] } };
 
 describe('runHelper', () => {
-  it('hello, accepted, events, result, exit 0', async () => {
-    const s = session();
+  it('hello, events, result, exit 0', async () => {
+    let got: JobPlan | undefined;
+    const s = session({ runJob: (p, e, sig) => ((got = p), fakeRunner(p, e, sig)) });
     s.send(job);
     expect(await s.exit).toBe(HELPER_EXIT.OK);
-    expect(s.got.map((m) => m.type)).toEqual(['hello', 'accepted', 'event', 'result']);
-    expect(s.got[0]).toMatchObject({ type: 'hello', token: TOKEN, protocol: 1 });
+    expect(s.got.map((m) => m.type)).toEqual(['hello', 'event', 'result']);
+    expect(s.got[0]).toMatchObject({ type: 'hello', token: TOKEN, protocol: 2 });
+    expect(PROTOCOL_VERSION).toBe(2);
+    expect(got).toEqual(plan);
+    expect(s.got.at(-1)).toMatchObject({ type: 'result', summary: { kind: 'flash', results: [{ target: '/tmp/out.img', ok: true }] } });
+  });
+
+  it('runs every kind of plan (grow, seed, slot, repair) through the one runner', async () => {
+    const plans: JobPlan[] = [
+      { kind: 'grow', target: '/tmp/d.img', unmount: true },
+      { kind: 'seed', target: '/tmp/d.img', seed: { files: [{ path: '3os/config.yaml', base64: 'eDogMQo=' }] } },
+      { kind: 'slot', target: '/tmp/d.img', slot: 'b', tries: 3 },
+      { kind: 'repair', image: '/tmp/a.img', target: '/tmp/d.img' },
+    ];
+    for (const p of plans) {
+      let got: JobPlan | undefined;
+      const s = session({ runJob: (x, e, sig) => ((got = x), fakeRunner(x, e, sig)) });
+      s.send({ type: 'job', token: TOKEN, job: p });
+      expect(await s.exit).toBe(HELPER_EXIT.OK);
+      expect(got).toEqual(p);
+      expect(s.got.at(-1)).toMatchObject({ type: 'result', summary: { kind: p.kind, results: [{ target: '/tmp/d.img', ok: true }] } });
+    }
   });
 
   const bad: [string, unknown][] = [
@@ -52,8 +105,12 @@ describe('runHelper', () => {
     ['unknown type', { type: 'format-disk' }],
     ['job without token', { type: 'job', job: job.job }],
     ['job with extra field', { ...job, job: { ...job.job, rm: '-rf' } }],
-    ['job with no targets', { ...job, job: { image: '/a', targets: [] } }],
+    ['job with no targets', { ...job, job: { ...job.job, targets: [] } }],
+    ['job with a bare string target (protocol 1)', { ...job, job: { ...job.job, targets: ['/tmp/out.img'] } }],
+    ['protocol-1 job without a kind', { ...job, job: { image: '/tmp/a.img', targets: ['/tmp/out.img'] } }],
+    ['unknown plan kind', { ...job, job: { kind: 'format', target: '/dev/sdb' } }],
     ['bad sha256', { ...job, job: { ...job.job, sha256: 'xyz' } }],
+    ['bad slot', { ...job, job: { kind: 'slot', target: '/dev/sdb', slot: 'c' } }],
     ['wrong token', { ...job, token: 'b'.repeat(64) }],
   ];
   for (const [name, msg] of bad) {
@@ -67,20 +124,44 @@ describe('runHelper', () => {
     });
   }
 
-  it('refuses unsafe targets itself and never runs the job', async () => {
-    let ran = false;
-    const s = session({
-      runJob: (a, b, c) => ((ran = true), fakeRunner(a, b, c)),
-      assess: (j) => Promise.resolve(j.targets.map((t) => ({ target: t, drive: undefined, refusals: [{ code: 'E_TARGET_SYSTEM' as const, message: `${t} is a system drive` }], warnings: [] }))),
-    });
-    s.send(job);
+  it('every target refused: done events and a result with the refusals, exit REFUSED', async () => {
+    const s = session({ runJob: reporting((t) => refusedResult(t, t.startsWith('/tmp/a') ? 'E_TARGET_SYSTEM' : 'E_TARGET_BUSY')) });
+    s.send(twoTargets);
     expect(await s.exit).toBe(HELPER_EXIT.REFUSED);
-    expect(s.got.at(-1)).toMatchObject({ type: 'refused', refusals: [{ target: '/tmp/out.img', code: 'E_TARGET_SYSTEM' }] });
-    expect(ran).toBe(false);
+    expect(s.got.map((m) => m.type)).toEqual(['hello', 'event', 'event', 'result']);
+    expect(s.got[1]).toMatchObject({ type: 'event', event: { kind: 'done', target: '/tmp/a.out', ok: false, error: { code: 'E_TARGET_SYSTEM', phase: 'open' } } });
+    expect(s.got.at(-1)).toMatchObject({
+      type: 'result',
+      summary: {
+        results: [
+          { target: '/tmp/a.out', ok: false, bytesWritten: 0, error: { code: 'E_TARGET_SYSTEM', phase: 'open' } },
+          { target: '/tmp/b.out', ok: false, bytesWritten: 0, error: { code: 'E_TARGET_BUSY', phase: 'open' } },
+        ],
+      },
+    });
+  });
+
+  it('one target refused, the other written: the refusal is in the result, exit JOB_FAILED', async () => {
+    const s = session({ runJob: reporting((t, i) => (i === 0 ? refusedResult(t, 'E_TARGET_BUSY') : okResult(t))) });
+    s.send(twoTargets);
+    expect(await s.exit).toBe(HELPER_EXIT.JOB_FAILED);
+    expect(s.got.at(-1)).toMatchObject({ type: 'result', summary: { results: [{ ok: false, error: { code: 'E_TARGET_BUSY' } }, { ok: true }] } });
+  });
+
+  it('one target refused, the other failed while writing: not REFUSED (a target was touched), exit JOB_FAILED', async () => {
+    const s = session({
+      runJob: reporting((t, i) =>
+        i === 0
+          ? refusedResult(t, 'E_TARGET_BUSY')
+          : { target: t, ok: false, bytesWritten: 4 << 20, verified: false, seconds: 1, error: { code: 'E_WRITE_IO', message: 'EIO', target: t, phase: 'write' } },
+      ),
+    });
+    s.send(twoTargets);
+    expect(await s.exit).toBe(HELPER_EXIT.JOB_FAILED);
   });
 
   it('a second job is a protocol error', async () => {
-    const s = session({ runJob: (_spec, _e, signal) => new Promise((_r, rej) => signal?.addEventListener('abort', () => rej(new Error('aborted')))) });
+    const s = session({ runJob: (_plan, _e, signal) => new Promise((_r, rej) => signal?.addEventListener('abort', () => rej(new Error('aborted')))) });
     s.send(job);
     s.send(job);
     expect(await s.exit).toBe(HELPER_EXIT.PROTOCOL);
@@ -88,9 +169,11 @@ describe('runHelper', () => {
 
   it('ping gets pong; cancel aborts the running job', async () => {
     const s = session({
-      runJob: (spec, _e, signal) =>
+      runJob: (p, _e, signal) =>
         new Promise((resolve) =>
-          signal?.addEventListener('abort', () => resolve({ image: spec.image, format: 'raw', imageSize: 0, sha256: undefined, results: [{ target: 'x', ok: false, bytesWritten: 0, verified: false, seconds: 0, error: { code: 'E_CANCELLED', message: 'cancelled' } }] })),
+          signal?.addEventListener('abort', () =>
+            resolve(summaryOf(p, [{ target: '/tmp/out.img', ok: false, bytesWritten: 0, verified: false, seconds: 0, error: { code: 'E_CANCELLED', message: 'cancelled' } }])),
+          ),
         ),
     });
     s.send({ type: 'ping' });
@@ -98,7 +181,16 @@ describe('runHelper', () => {
     await new Promise((r) => setTimeout(r, 50));
     s.send({ type: 'cancel' });
     expect(await s.exit).toBe(HELPER_EXIT.CANCELLED);
-    expect(s.got.map((m) => m.type)).toEqual(['hello', 'pong', 'accepted', 'result']);
+    expect(s.got.map((m) => m.type)).toEqual(['hello', 'pong', 'result']);
+  });
+
+  it('cancel before any job: E_CANCELLED, exit CANCELLED, runner never called', async () => {
+    let ran = false;
+    const s = session({ runJob: (a, b, c) => ((ran = true), fakeRunner(a, b, c)) });
+    s.send({ type: 'cancel' });
+    expect(await s.exit).toBe(HELPER_EXIT.CANCELLED);
+    expect(s.got.at(-1)).toMatchObject({ type: 'error', error: { code: 'E_CANCELLED' } });
+    expect(ran).toBe(false);
   });
 
   it('parent closes the channel mid-job: job aborted, exit PARENT_GONE', async () => {
@@ -149,7 +241,7 @@ describe('runHelper', () => {
 describe('protocol, args, elevation plans', () => {
   it('parent messages are validated', () => {
     expect(decodeParentMessage(JSON.stringify(job)).ok).toBe(true);
-    expect(decodeParentMessage(JSON.stringify({ ...job, job: { ...job.job, targets: ['/dev/sd\0b'] } })).ok).toBe(false);
+    expect(decodeParentMessage(JSON.stringify({ ...job, job: { ...job.job, targets: [{ path: '/dev/sd\0b' }] } })).ok).toBe(false);
     expect(decodeParentMessage('x'.repeat(300 * 1024)).ok).toBe(false);
   });
   it('helper messages are validated', () => {

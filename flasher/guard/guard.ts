@@ -14,9 +14,9 @@
  * and an exclusive handle per target that the verb uses until it releases it.
  */
 import { promises as fsp, constants as fsc } from 'node:fs';
-import { assessTargets, type TargetAssessment } from '../drives/assess.js';
+import { assessTargets, sourceFacts, type TargetAssessment } from '../drives/assess.js';
 import { prepareTarget } from '../drives/prepare.js';
-import type { Warning } from '../drives/safety.js';
+import { holdsSource, type TargetContext, type Warning } from '../drives/safety.js';
 import type { ListOptions, ThreeOsInfo } from '../drives/types.js';
 import { FlashError, isFlashError, sysCode, type ErrorCode } from '../errors.js';
 import { TargetHandle } from './handle.js';
@@ -34,6 +34,8 @@ export interface GuardRequest {
   readonly targets: readonly string[];
   /** The image being written (local path or URL): the drive holding it is refused. */
   readonly source?: string | undefined;
+  /** Other local files the job reads (config, CSV, policy): a drive holding one is refused too. */
+  readonly inputs?: readonly string[] | undefined;
   /** Decoded image size, when known: a smaller target is refused before any byte is written. */
   readonly imageSize?: number | undefined;
   /** The sector size the image's GPT was built for, when known. */
@@ -89,10 +91,13 @@ const QUESTION: Record<GuardVerb, string> = {
   backup: 'This reads',
 };
 
-function refusalsOf(a: TargetAssessment, req: GuardRequest): TargetRefusal[] {
+function refusalsOf(a: TargetAssessment, req: GuardRequest, inputs: readonly { path: string; facts: TargetContext }[]): TargetRefusal[] {
   const out: TargetRefusal[] = a.refusals.map((r) => ({ target: a.target, code: r.code, message: r.message, shortfall: r.shortfall }));
   const d = a.drive;
   if (d === undefined) return out;
+  for (const i of inputs) {
+    if (holdsSource(d, i.facts)) out.push({ target: a.target, code: 'E_TARGET_HOLDS_SOURCE', message: `${a.target} holds ${i.path}, which this job reads` });
+  }
   if (!REPLACES_WHOLE_DISK.has(req.verb) && d.kind === 'file' && d.exists !== true) {
     out.push({ target: a.target, code: 'E_TARGET_MISSING', message: `${a.target}: no such file or device` });
   }
@@ -152,10 +157,11 @@ export async function guardTargets(req: GuardRequest): Promise<GuardResult> {
     unmount: req.unmount,
     detect3os: req.detect3os ?? req.list?.detect3os,
   });
+  const inputs = await Promise.all((req.inputs ?? []).map(async (path) => ({ path, facts: await sourceFacts(path, req.list) })));
   const refused: TargetRefusal[] = [];
   let going: TargetAssessment[] = [];
   for (const a of assessed) {
-    const r = refusalsOf(a, req);
+    const r = refusalsOf(a, req, inputs);
     if (r.length > 0) refused.push(joinRefusals(r));
     else going.push(a);
   }

@@ -35,3 +35,9 @@ export function guardChoices(values: GuardFlagValues, io: CliIO, json: boolean):
     yes: values.yes === true,
   };
 }
+
+/** The local files a verb reads besides its image (config, CSV, policy, bmap): the guard refuses a target that holds one. */
+export function inputFiles(...paths: (string | undefined)[]): string[] | undefined {
+  const files = paths.filter((p): p is string => p !== undefined);
+  return files.length === 0 ? undefined : files;
+}

@@ -17,6 +17,8 @@ const guardFields = {
   systemDriveConfirmed: z.boolean().optional(),
   /** The user let the tool unmount mounted targets. */
   unmount: z.boolean().optional(),
+  /** Local files the plan was made from (config, CSV, policy): a target holding one is refused. */
+  inputs: z.array(pathString).max(8).optional(),
 };
 
 /** A file for the config partition: rendered and validated by the (unprivileged) planner. */

@@ -75,6 +75,7 @@ function guardRequest(plan: JobPlan, opts: RunPlanOptions, extra: Partial<GuardR
     allowSystemDrive: plan.allowSystemDrive,
     systemDriveConfirmed: plan.systemDriveConfirmed,
     unmount: plan.unmount,
+    inputs: plan.inputs,
     confirm: confirm === undefined ? undefined : opts.yes === true ? (q, expected) => (expected === 'yes' ? Promise.resolve(true) : confirm(q, expected)) : confirm,
     detect3os: opts.detect3os,
     list: opts.list,

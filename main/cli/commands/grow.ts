@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { GrowDiskResult } from '../../../provisioning/grow/grow-disk.js';
-import { guardChoices, guardFlags, guardFlagsHelp } from '../guard-flags.js';
+import { guardChoices, guardFlags, guardFlagsHelp, inputFiles } from '../guard-flags.js';
 import { usageError, type CliIO, type Command } from '../io.js';
 import { readPolicyInput } from '../policy-file.js';
 import { runEditPlan } from './edit-plan.js';
@@ -57,7 +57,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const json = parsed.values.json === true;
   const policy = parsed.values.policy === undefined ? undefined : await readPolicyInput(parsed.values.policy);
   const guard = guardChoices(parsed.values, io, json);
-  return runEditPlan({ kind: 'grow', target, policy, dryRun: parsed.values['dry-run'] === true, ...guard.plan }, io, json, guard, (d) =>
+  return runEditPlan({ kind: 'grow', target, policy, dryRun: parsed.values['dry-run'] === true, ...guard.plan, inputs: inputFiles(parsed.values.policy) }, io, json, guard, (d) =>
     d.kind === 'grow' ? { json: { target, ...d.grow }, text: growTable(d.grow) } : undefined,
   );
 }

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { seedOf } from '../../../provisioning/plan/plan.js';
 import { seedFilesFor, type FirstBootFormat } from '../../../provisioning/seed/seed-disk.js';
 import { renderForTargets } from '../config-file.js';
-import { guardChoices, guardFlags, guardFlagsHelp } from '../guard-flags.js';
+import { guardChoices, guardFlags, guardFlagsHelp, inputFiles } from '../guard-flags.js';
 import { usageError, type CliIO, type Command } from '../io.js';
 import { runEditPlan } from './edit-plan.js';
 
@@ -54,7 +54,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const json = values.json === true;
   const guard = guardChoices(values, io, json);
   const seed = seedOf(seedFilesFor(rendered, format), rendered.config.hostname, rendered.digest);
-  return runEditPlan({ kind: 'seed', target, seed, ...guard.plan }, io, json, guard, (d) =>
+  return runEditPlan({ kind: 'seed', target, seed, ...guard.plan, inputs: inputFiles(values.config, values.csv) }, io, json, guard, (d) =>
     d.kind === 'seed'
       ? { json: { target, files: d.files, hostname: d.hostname, digest: rendered.digest }, text: `${target}: seeded ${d.files.join(', ')}${d.hostname !== undefined ? ` (hostname ${d.hostname})` : ''}` }
       : undefined,

@@ -11,7 +11,7 @@ import { runPlan } from '../../../provisioning/plan/run-plan.js';
 import { detect3os } from '../../../provisioning/detect/detect-3os.js';
 import { seedFilesFor } from '../../../provisioning/seed/seed-disk.js';
 import { renderForTargets } from '../config-file.js';
-import { guardChoices, guardFlags, guardFlagsHelp } from '../guard-flags.js';
+import { guardChoices, guardFlags, guardFlagsHelp, inputFiles } from '../guard-flags.js';
 import { usageError, type CliIO, type Command } from '../io.js';
 import { readPolicyInput } from '../policy-file.js';
 import { ProgressView } from '../progress-view.js';
@@ -110,6 +110,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
     grow: values['no-grow'] !== true,
     eject: values['no-eject'] !== true,
     ...guard.plan,
+    inputs: inputFiles(values.config, values.csv, values.policy, values.bmap),
   };
   const view = new ProgressView(io, json);
   const summary = await runPlan(plan, { onEvent: (e) => view.onEvent(e), confirm: guard.confirm, yes: guard.yes, detect3os });

@@ -9,6 +9,7 @@ import { promises as fsp } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { parseBytes } from '../../common/bytes.js';
 import { FlashError, sysCode } from '../errors.js';
 
 /** Default size limit of the cache: 16 GiB (a handful of images). */
@@ -52,12 +53,10 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(homedir(), '.cache', '3os-flasher');
 }
 
-/** Parse a size such as 8G, 500M, 1048576 (bytes); undefined when not a size. */
+/** Parse a cache limit such as 8G, 500MiB (common/bytes.ts) or 1048576 (bare: bytes); undefined when not a size. */
 export function parseSize(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?$/i.exec(text.trim());
-  if (m === null) return undefined;
-  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[(m[2] ?? '').toLowerCase()] ?? 1;
-  return Math.floor(Number(m[1]) * mult);
+  const t = text.trim();
+  return /^\d+$/.test(t) ? Number(t) : parseBytes(t);
 }
 
 export function emptyIndex(): CacheIndex {

@@ -50,17 +50,5 @@ export function partitionTableFromBytes(head: Uint8Array): PartitionTableType | 
   return used > 0 ? 'mbr' : undefined;
 }
 
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
-
-/** 1536 -> "1.5 KiB"; exact below 1 KiB. */
-export function humanBytes(n: number): string {
-  let v = Math.abs(n);
-  let u = 0;
-  while (v >= 1024 && u < UNITS.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  const sign = n < 0 ? '-' : '';
-  if (u === 0) return `${sign}${v} B`;
-  return `${sign}${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${UNITS[u]}`;
-}
+// The one byte formatter lives in common/bytes.ts; re-exported for the drive-safety messages.
+export { humanBytes } from '../../common/bytes.js';

@@ -2,19 +2,12 @@
  * How a running job looks in a terminal: one bar per target redrawn in place on a TTY,
  * plain lines when the output is a file or pipe, JSON lines with --json.
  */
+import { humanBytes, humanRate } from '../../common/bytes.js';
 import type { JobEvent, ProgressEvent } from '../../flasher/progress.js';
 import type { CliIO } from './io.js';
 
-export function humanBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
-}
+// Re-exported for the verbs that print sizes through this module; the formatter is common/bytes.ts.
+export { humanBytes };
 
 function eta(sec: number | undefined): string {
   if (sec === undefined || !Number.isFinite(sec)) return '';
@@ -60,7 +53,7 @@ export class ProgressView {
     const frac = p.total !== undefined && p.total > 0 ? Math.min(1, p.bytes / p.total) : undefined;
     const width = 24;
     const bar = frac === undefined ? '' : `[${'#'.repeat(Math.round(frac * width)).padEnd(width, '.')}] ${(frac * 100).toFixed(0).padStart(3)}% `;
-    return `${p.target} ${p.phase.padEnd(8)} ${bar}${humanBytes(p.bytes)} ${humanBytes(p.speed)}/s ${eta(p.eta)}`;
+    return `${p.target} ${p.phase.padEnd(8)} ${bar}${humanBytes(p.bytes)} ${humanRate(p.speed)} ${eta(p.eta)}`;
   }
 
   private draw(): void {

@@ -1,7 +1,8 @@
 /**
  * The rules of the `storage:` section, in one place: LV names (what LVM itself accepts) and the
  * size grammar. The config schema, the `--policy` file and the grow planner all read sizes and
- * names through this module; it imports nothing, so any layer may use it.
+ * names through this module (byte sizes through common/bytes.ts, the one reader of sizes people
+ * type), so any layer may use it.
  *
  * Size grammar (documented in docs/config-schema.md):
  *   NUMBER UNIT   NUMBER is digits with an optional fraction (`2`, `1.5`); UNIT is K, M, G, T or P,
@@ -12,6 +13,8 @@
  *   N%FREE        a share (N whole, 1 to 100) of the free extents left after the absolute sizes.
  * No blanks, no sign, and no bare number (lvcreate would read `512` as MiB: too easy to get wrong).
  */
+
+import { parseBytes } from '../../common/bytes.js';
 
 export type ParsedSize = { readonly kind: 'bytes'; readonly bytes: number } | { readonly kind: 'percentFree'; readonly percent: number };
 
@@ -28,9 +31,6 @@ export const LV_RESERVED_PARTS: readonly string[] = [
 /** How a size is written, for messages. */
 export const SIZE_GRAMMAR = "a size like '512M', '2G', '2GiB' or '1.5T' (K/M/G/T/P, powers of 1024; 'B' for bytes) or a share like '60%FREE' (1 to 100)";
 
-const POWER: Readonly<Record<string, number>> = { k: 1, m: 2, g: 3, t: 4, p: 5 };
-const UNIT_RE = /^(\d+(?:\.\d+)?)([kmgtp])(?:i?b)?$/i;
-const BYTES_RE = /^(\d+)b$/i;
 const PERCENT_RE = /^(\d+)%free$/i;
 
 /** A size, or why it is not one. */
@@ -40,15 +40,10 @@ export function sizeOrProblem(s: string): ParsedSize | string {
     const percent = Number(pct[1]);
     return percent >= 1 && percent <= 100 ? { kind: 'percentFree', percent } : 'the share must be from 1%FREE to 100%FREE';
   }
-  let bytes: number;
-  const b = BYTES_RE.exec(s);
-  const u = b === null ? UNIT_RE.exec(s) : null;
-  if (b !== null) bytes = Number(b[1]);
-  else if (u !== null) bytes = Math.ceil(Number(u[1]) * 1024 ** (POWER[(u[2] ?? '').toLowerCase()] ?? 0));
-  else if (/^\d+(\.\d+)?$/.test(s)) return `needs a unit, e.g. '${s}M' or '${s}G' (a bare number is ambiguous: lvcreate reads it as MiB)`;
-  else return `must be ${SIZE_GRAMMAR}`;
+  if (/^\d+(\.\d+)?$/.test(s)) return `needs a unit, e.g. '${s}M' or '${s}G' (a bare number is ambiguous: lvcreate reads it as MiB)`;
+  const bytes = parseBytes(s);
+  if (bytes === undefined) return `must be ${SIZE_GRAMMAR}`;
   if (bytes === 0) return 'must be more than 0';
-  if (!Number.isSafeInteger(bytes)) return 'is too large';
   return { kind: 'bytes', bytes };
 }
 

@@ -6,6 +6,7 @@
  * extents); then 'N%FREE' shares of what is left, rounded like LVM (lvextend rounds up, lvcreate
  * down; if rounding up overshoots, the last shares give back the excess extent).
  */
+import { humanBytes } from '../../common/bytes.js';
 import { FlashError } from '../../flasher/errors.js';
 import { allocateExtents, freeCount, lvExtents, type PeRun, type WorkLv } from './allocate.js';
 import { newLvNode } from './create-lv.js';
@@ -43,17 +44,6 @@ export function lastLvOnPv(lvs: readonly WorkLv[]): WorkLv | undefined {
 }
 
 const cfg = (path: string, msg: string): FlashError => new FlashError('E_CONFIG_INVALID', `${path}: ${msg}`, { phase: 'grow' });
-
-function fmtBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${Number.isInteger(v) ? v : v.toFixed(2)} ${units[u]}`;
-}
 
 interface Target {
   readonly vol: StorageVolume;
@@ -93,13 +83,13 @@ export function planPolicy(lvs: WorkLv[], runs: PeRun[], policy: StoragePolicy |
     const want = Math.ceil(size.bytes / ctx.extentBytes);
     const have = lvExtents(t.lv);
     if (want < have) {
-      throw cfg(`${t.path}.size`, `${t.vol.size} is smaller than LV ${t.vol.name}'s current ${fmtBytes(have * ctx.extentBytes)}; volumes are never shrunk`);
+      throw cfg(`${t.path}.size`, `${t.vol.size} is smaller than LV ${t.vol.name}'s current ${humanBytes(have * ctx.extentBytes)}; volumes are never shrunk`);
     }
     amounts.set(t, want - have);
     absNeed += want - have;
   }
   if (absNeed > free) {
-    throw new FlashError('E_GROW', `not enough space in VG ${ctx.vgName}: the storage sizes need ${fmtBytes(absNeed * ctx.extentBytes)} more, only ${fmtBytes(free * ctx.extentBytes)} is free`, { phase: 'grow' });
+    throw new FlashError('E_GROW', `not enough space in VG ${ctx.vgName}: the storage sizes need ${humanBytes(absNeed * ctx.extentBytes)} more, only ${humanBytes(free * ctx.extentBytes)} is free`, { phase: 'grow' });
   }
   const base = free - absNeed;
   let pctTotal = 0;
@@ -123,7 +113,7 @@ export function planPolicy(lvs: WorkLv[], runs: PeRun[], policy: StoragePolicy |
   }
   for (const t of targets) {
     if (t.create !== undefined && (amounts.get(t) ?? 0) === 0) {
-      throw new FlashError('E_GROW', `${t.path}: not enough free space to create LV ${t.vol.name} (${t.vol.size} of ${fmtBytes(base * ctx.extentBytes)} free is less than one extent)`, { phase: 'grow' });
+      throw new FlashError('E_GROW', `${t.path}: not enough free space to create LV ${t.vol.name} (${t.vol.size} of ${humanBytes(base * ctx.extentBytes)} free is less than one extent)`, { phase: 'grow' });
     }
   }
   // Allocate: absolute sizes in list order, then the shares, in list order.

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { ImageCache } from '../../../flasher/catalog/index.js';
 import { cacheOptionsFrom } from '../../../flasher/catalog/resolve.js';
 import { usageError, type CliIO, type Command } from '../io.js';
-import { humanBytes } from '../progress-view.js';
+import { humanBytes } from '../../../common/bytes.js';
 import { catalogOptionsFrom } from './catalog-options.js';
 
 const usage = `Usage: 3os-flash cache list|clear|add FILE [--cache-dir DIR] [--json]

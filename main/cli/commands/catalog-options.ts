@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { catalogIdOf, parseSize, resolveSource, type CatalogOptions, type DownloadProgress } from '../../../flasher/catalog/index.js';
 import { readImageInfo } from '../../../provisioning/detect/image-info.js';
 import { usageError, type CliIO } from '../io.js';
-import { humanBytes } from '../progress-view.js';
+import { humanBytes } from '../../../common/bytes.js';
 
 export const catalogFlags = {
   board: { type: 'string' },

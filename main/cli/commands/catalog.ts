@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { ARCHES, imagesFor, openCatalogSession, type Arch, type OfferedImage } from '../../../flasher/catalog/index.js';
 import { usageError, type CliIO, type Command } from '../io.js';
-import { humanBytes } from '../progress-view.js';
+import { humanBytes } from '../../../common/bytes.js';
 import { catalogFlags, catalogFlagsHelp, catalogOptionsFrom } from './catalog-options.js';
 
 const usage = `Usage: 3os-flash catalog [--board ID] [--arch ARCH] [--catalog URL|FILE ...] [--offline] [--json]

@@ -2,7 +2,7 @@
  * `3os-flash drives`: list the drives that could be written (system ones flagged, never hidden),
  * Raspberry Pis waiting in USB boot mode, and with --watch the hot-plug events as they happen.
  */
-import { humanBytes } from '../../../flasher/drives/bus.js';
+import { humanBytes } from '../../../common/bytes.js';
 import { detect3os } from '../../../provisioning/detect/detect-3os.js';
 import { listDriveEntries, type DriveListing } from '../../../flasher/drives/list.js';
 import type { Drive, DriveEntry, ListOptions } from '../../../flasher/drives/types.js';

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { openDisk } from '../../../flasher/disk-io.js';
 import { inspectDisk, type DiskReport } from '../../../provisioning/seed/inspect-disk.js';
 import { usageError, type CliIO, type Command } from '../io.js';
-import { humanBytes } from '../progress-view.js';
+import { humanBytes } from '../../../common/bytes.js';
 
 const usage = `Usage: 3os-flash inspect TARGET [--json]
 

@@ -1,24 +1,12 @@
-/** Numbers as people read them: sizes (GB as drives are sold, GiB for partitions), speeds, times. */
-export function bytesText(n: number | undefined): string {
-  if (n === undefined) return '?';
-  if (n < 1000) return `${n} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let u = -1;
-  while (v >= 1000 && u < units.length - 1) {
-    v /= 1000;
-    u++;
-  }
-  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[u] ?? 'TB'}`;
-}
+/** Numbers as people read them: sizes and speeds (common/bytes.ts, the same words as the CLI), times. */
+import { humanBytes, humanRate } from '../../../common/bytes.js';
 
-export function gibText(n: number): string {
-  const g = n / 2 ** 30;
-  return g >= 10 ? `${g.toFixed(0)} GiB` : g >= 1 ? `${g.toFixed(1)} GiB` : `${(n / 2 ** 20).toFixed(0)} MiB`;
+export function bytesText(n: number | undefined): string {
+  return n === undefined ? '?' : humanBytes(n);
 }
 
 export function speedText(bytesPerSecond: number): string {
-  return bytesPerSecond <= 0 ? '' : `${bytesText(bytesPerSecond)}/s`;
+  return bytesPerSecond <= 0 ? '' : humanRate(bytesPerSecond);
 }
 
 export function etaText(seconds: number | undefined): string {

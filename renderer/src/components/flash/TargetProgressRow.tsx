@@ -3,7 +3,7 @@
  * its own outcome when done (verified, grown, settings written) or its own error.
  */
 import type { ReactNode } from 'react';
-import { PHASE_TEXT, bytesText, etaText, gibText, speedText } from '../../state/format.js';
+import { PHASE_TEXT, bytesText, etaText, speedText } from '../../state/format.js';
 import { rowFraction, type TargetRow } from '../../state/job.js';
 import { ErrorBox } from '../common/ErrorBox.js';
 import { ProgressBar } from '../common/ProgressBar.js';
@@ -17,7 +17,7 @@ function Outcome({ row }: { readonly row: TargetRow }): ReactNode {
       <li className={r.verified ? 'ok' : 'bad'}>{r.verified ? 'Verified: what was written reads back identical' : 'Not verified'}</li>
       {r.grown !== undefined && (
         <li className="ok">
-          Data volume grown to {gibText(r.grown.dataBytes)} (drive {gibText(r.grown.diskSize)})
+          Data volume grown to {bytesText(r.grown.dataBytes)} (drive {bytesText(r.grown.diskSize)})
         </li>
       )}
       {r.seeded !== undefined && <li className="ok">Settings written{r.seeded.hostname === undefined ? '' : `: hostname ${r.seeded.hostname}`}</li>}

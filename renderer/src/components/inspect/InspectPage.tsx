@@ -8,7 +8,7 @@ import type { DiskInspection, Drive, UserError } from '../../../../main/ipc/cont
 import { useApi } from '../../api/context.js';
 import { userErrorOf } from '../../api/client.js';
 import type { DriveList } from '../../hooks/useDrives.js';
-import { bytesText, gibText } from '../../state/format.js';
+import { bytesText } from '../../state/format.js';
 import { ErrorBox } from '../common/ErrorBox.js';
 import { DriveSelect } from '../common/DriveSelect.js';
 import { TextField } from '../common/TextField.js';
@@ -40,8 +40,8 @@ function Result({ r }: { readonly r: DiskInspection }): ReactNode {
               <tr key={p.role}>
                 <td>{p.role}</td>
                 <td>{p.label}</td>
-                <td>{gibText(p.start)}</td>
-                <td>{gibText(p.size)}</td>
+                <td>{bytesText(p.start)}</td>
+                <td>{bytesText(p.size)}</td>
               </tr>
             ))}
           </tbody>

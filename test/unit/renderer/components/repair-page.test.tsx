@@ -60,7 +60,7 @@ describe('repair page', () => {
     expect(run).toHaveProperty('disabled', false);
     await user.click(run);
     await waitFor(() => expect(screen.getByTestId('repair-result').textContent).toMatch(/\/dev\/loop9 repaired/));
-    expect(screen.getByTestId('repair-result').textContent).toMatch(/3os-root-a: 1\.1 GB rewritten and read back.*Kept: 3os-data/s);
+    expect(screen.getByTestId('repair-result').textContent).toMatch(/3os-root-a: 1\.00 GiB rewritten and read back.*Kept: 3os-data/s);
     expect(api.calls.filter(([n]) => n === 'repairDisk').map(([, r]) => r)).toEqual([{ image: '/img/3os.img.xz', target: '/dev/loop9', confirm: '/dev/loop9' }]);
   });
 

@@ -4,15 +4,12 @@
  * in the privileged helper (Electron) or in this process (the dev bridge, root): one runner.
  */
 import { FlashError } from '../../flasher/errors.js';
-import type { JobEvent } from '../../flasher/progress.js';
-import { seedOf, type FlashPlan, type JobPlan } from '../../provisioning/plan/plan.js';
-import type { PlanSummary } from '../../provisioning/plan/run-plan.js';
+import { seedOf, type FlashPlan } from '../../provisioning/plan/plan.js';
 import { seedFilesFor } from '../../provisioning/seed/seed-disk.js';
 import type { RepairView } from '../ipc/contract-types.js';
-import type { AppFlashJob } from './types.js';
+import type { AppFlashJob, PlanRunner } from './types.js';
 
-/** Runs one plan: through the helper, or directly. */
-export type PlanRunner = (plan: JobPlan, onEvent: (e: JobEvent) => void, signal: AbortSignal) => Promise<PlanSummary>;
+export type { PlanRunner } from './types.js';
 
 /**
  * The app asked the user before this point (its confirmation dialog names every drive and says

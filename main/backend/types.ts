@@ -8,13 +8,17 @@ import type { JobSummary, WriteJobSpec } from '../../flasher/write/job-types.js'
 import type { RenderedConfig } from '../../provisioning/config/render.js';
 import type { CatalogOptions } from '../../flasher/catalog/index.js';
 import type { AppFeatures } from '../ipc/contract-types.js';
-import type { PlanRunner } from './app-plan.js';
+import type { JobPlan } from '../../provisioning/plan/plan.js';
+import type { PlanSummary } from '../../provisioning/plan/run-plan.js';
 
 /** One flash job from the app: what to write, and each target's rendered settings (target order). */
 export interface AppFlashJob extends WriteJobSpec {
   readonly grow: boolean;
   readonly rendered?: readonly RenderedConfig[] | undefined;
 }
+
+/** Runs one plan: through the helper, or directly. */
+export type PlanRunner = (plan: JobPlan, onEvent: (e: JobEvent) => void, signal: AbortSignal) => Promise<PlanSummary>;
 
 /** Runs one flash job: write + verify, then grow and seed each target. */
 export type FlashRunner = (job: AppFlashJob, onEvent: (e: JobEvent) => void, signal: AbortSignal) => Promise<JobSummary>;

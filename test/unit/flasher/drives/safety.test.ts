@@ -49,12 +49,21 @@ const rows: readonly Row[] = [
   {
     name: 'holds the source (no sysfs: the mount point holding the source is on the drive)',
     drive: drive({ mountpoints: [{ device: '/dev/sdb1', path: '/media/x' }] }),
-    ctx: { sourcePath: '/media/x/a.img', sourceMount: '/media/x' },
+    ctx: { sourcePath: '/media/x/a.img', sourceMount: '/media/x', unmount: true },
     refusals: ['E_TARGET_HOLDS_SOURCE'],
     warnings: ['W_MOUNTED'],
   },
-  { name: 'source held by another mount', drive: drive({ mountpoints: [{ device: '/dev/sdb1', path: '/media/x' }] }), ctx: { sourcePath: '/media/xy/a.img', sourceMount: '/media/xy' }, refusals: [], warnings: ['W_MOUNTED'] },
-  { name: 'drive mounted at / does not hold a source that sits on another disk', drive: drive({ mountpoints: [{ device: '/dev/sdb', path: '/' }] }), ctx: { sourcePath: '/mnt/x/a.img', sourceDisks: ['/dev/loop1'] }, refusals: [], warnings: ['W_MOUNTED'] },
+  { name: 'source held by another mount', drive: drive({ mountpoints: [{ device: '/dev/sdb1', path: '/media/x' }] }), ctx: { sourcePath: '/media/xy/a.img', sourceMount: '/media/xy', unmount: true }, refusals: [], warnings: ['W_MOUNTED'] },
+  { name: 'drive mounted at / does not hold a source that sits on another disk', drive: drive({ mountpoints: [{ device: '/dev/sdb', path: '/' }] }), ctx: { sourcePath: '/mnt/x/a.img', sourceDisks: ['/dev/loop1'], unmount: true }, refusals: [], warnings: ['W_MOUNTED'] },
+  { name: 'mounted, not allowed to unmount: refused busy, no warning', drive: drive({ mountpoints: [{ device: '/dev/sdb1', path: '/media/x' }] }), refusals: ['E_TARGET_BUSY'], warnings: [] },
+  { name: 'mounted, unmount explicitly off: refused busy', drive: drive({ mountpoints: [{ device: '/dev/sdb1', path: '/media/x' }] }), ctx: { unmount: false }, refusals: ['E_TARGET_BUSY'], warnings: [] },
+  { name: 'mounted, unmount allowed: a warning that it will be unmounted', drive: drive({ mountpoints: [{ device: '/dev/sdb1', path: '/media/x' }] }), ctx: { unmount: true }, refusals: [], warnings: ['W_MOUNTED'] },
+  { name: 'not mounted: unmount changes nothing', drive: drive(), ctx: { unmount: true }, refusals: [], warnings: [] },
+  { name: '512-byte GPT image on a 4Kn drive: refused', drive: drive({ sectorSize: 4096 }), ctx: { imageSectorSize: 512 }, refusals: ['E_PARTITION_TABLE'] },
+  { name: '4K GPT image on a 512-byte drive: refused', drive: drive(), ctx: { imageSectorSize: 4096 }, refusals: ['E_PARTITION_TABLE'] },
+  { name: 'matching sector size fits', drive: drive({ sectorSize: 4096 }), ctx: { imageSectorSize: 4096 }, refusals: [] },
+  { name: 'unknown image sector size: no sector refusal', drive: drive({ sectorSize: 4096 }), ctx: {}, refusals: [] },
+  { name: 'file target: any image sector size', drive: drive({ kind: 'file', id: '/o.img', device: '/o.img', bus: 'file', sectorSize: 512, freeBytes: 100 * GB }), ctx: { imageSectorSize: 4096 }, refusals: [] },
   { name: 'loop device over the source file', drive: drive({ kind: 'loop', id: '/dev/loop3', device: '/dev/loop3', bus: 'loop', backingFile: '/tmp/a.img' }), ctx: { sourcePath: '/tmp/a.img' }, refusals: ['E_TARGET_HOLDS_SOURCE'] },
   { name: 'file target that is the source file', drive: drive({ kind: 'file', id: '/tmp/a.img', device: '/tmp/a.img', bus: 'file', freeBytes: 100 * GB }), ctx: { sourcePath: '/tmp/a.img' }, refusals: ['E_TARGET_HOLDS_SOURCE'] },
   { name: 'held by active LVM', drive: drive({ holders: ['dm-3'] }), refusals: ['E_TARGET_BUSY'] },
@@ -67,8 +76,15 @@ const rows: readonly Row[] = [
   { name: 'file target: never warned as large', drive: drive({ kind: 'file', id: '/o.img', device: '/o.img', bus: 'file', size: 500 * GB, freeBytes: 0, exists: true }), refusals: [], warnings: ['W_FILE_EXISTS'] },
   {
     name: 'everything wrong at once: all reasons reported',
+    drive: drive({ system: true, readOnly: true, holders: ['md0'], size: GB, sectorSize: 4096, mountpoints: [{ device: '/dev/sdb1', path: '/' }] }),
+    ctx: { imageSize: 2 * GB, sourcePath: '/srv/a.img', sourceMount: '/', imageSectorSize: 512 },
+    refusals: ['E_TARGET_SYSTEM', 'E_TARGET_HOLDS_SOURCE', 'E_TARGET_READONLY', 'E_TARGET_BUSY', 'E_TOO_SMALL', 'E_TARGET_BUSY', 'E_PARTITION_TABLE'],
+    warnings: [],
+  },
+  {
+    name: 'everything wrong at once, unmount allowed: mounted is a warning, the rest still refused',
     drive: drive({ system: true, readOnly: true, holders: ['md0'], size: GB, mountpoints: [{ device: '/dev/sdb1', path: '/' }] }),
-    ctx: { imageSize: 2 * GB, sourcePath: '/srv/a.img', sourceMount: '/' },
+    ctx: { imageSize: 2 * GB, sourcePath: '/srv/a.img', sourceMount: '/', unmount: true },
     refusals: ['E_TARGET_SYSTEM', 'E_TARGET_HOLDS_SOURCE', 'E_TARGET_READONLY', 'E_TARGET_BUSY', 'E_TOO_SMALL'],
     warnings: ['W_MOUNTED'],
   },
@@ -91,6 +107,13 @@ describe('checkTarget', () => {
     expect(r?.shortfall).toBe(4_294_967_296 - 3_965_190_144);
     expect(r?.message).toContain('short by 329777152 bytes (315 MiB)');
     expect(r?.message).toContain('3.69 GiB (3965190144 bytes)');
+  });
+
+  it('a mounted refusal names the mount points and the way out (--unmount)', () => {
+    const res = checkTarget(drive({ mountpoints: [{ device: '/dev/sdb1', path: '/media/a' }, { device: '/dev/sdb2', path: '/media/b' }] }));
+    expect(res.refusals).toHaveLength(1);
+    expect(res.refusals[0]?.message).toContain('/media/a, /media/b');
+    expect(res.refusals[0]?.message).toContain('--unmount');
   });
 
   it('system refusal carries the reasons', () => {

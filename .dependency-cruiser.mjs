@@ -1,12 +1,14 @@
 /**
  * The declared dependency graph, checked by `npm run lint` (`npm run lint:deps`):
  *
- *   renderer -> main -> provisioning -> flasher
+ *   renderer -> main -> provisioning -> flasher -> common
  *
  * An arrow means "may import". Nothing imports upwards: flasher/ (the engine) knows nothing of
  * 3os provisioning, the app or the CLI; provisioning/ knows nothing of the app; main/ never imports
  * the UI. The renderer imports main/ipc's pure modules (channels, contract, error text) and
  * anything else only as types (the same rule ESLint enforces per import in eslint.config.js).
+ * common/ holds pure modules every layer may import, the renderer included: it imports nothing of
+ * the project and no Node built-in.
  * bench/ and test/ may import any layer; testkit/ (the real-tool runner, loop devices, the 3os
  * image builder) is shared by both, and bench/ never imports test/. No product code imports
  * test/, testkit/ or bench/. And no import cycle anywhere, type-only imports included.
@@ -37,6 +39,20 @@ export default {
       comment: 'An import cycle through a type-only import: move the type to a module both sides import.',
       from: {},
       to: { circular: true, via: { dependencyTypes: ['type-only'] }, viaOnly: { pathNot: KNOWN_TYPE_CYCLE } },
+    },
+    {
+      name: 'common-is-pure',
+      severity: 'error',
+      comment: 'common/ is imported by every layer, the renderer too: it imports only common/ and packages.',
+      from: { path: '^common/' },
+      to: { path: '^(flasher|provisioning|main|renderer|bench|test|testkit)/' },
+    },
+    {
+      name: 'common-no-node',
+      severity: 'error',
+      comment: 'common/ runs in the renderer too: no Node built-ins.',
+      from: { path: '^common/' },
+      to: { dependencyTypes: ['core'], dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'flasher-is-the-bottom-layer',

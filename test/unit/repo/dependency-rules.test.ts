@@ -53,13 +53,14 @@ function put(root: string, files: Record<string, string>): void {
 /** Imports every layer is allowed to make. */
 const CLEAN: Record<string, string> = {
   'tsconfig.json': JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true } }),
-  'flasher/errors.ts': 'export class FlashError extends Error {}\n',
+  'common/bytes.ts': 'export const MiB = 1024 * 1024;\n',
+  'flasher/errors.ts': "import { MiB } from '../common/bytes.js';\nexport class FlashError extends Error {}\nexport const LIMIT = MiB;\n",
   'flasher/drives/types.ts': 'export interface Drive { readonly path: string }\n',
   'flasher/write/job.ts': "import { FlashError } from '../errors.js';\nexport const fail = (): FlashError => new FlashError('x');\n",
   'provisioning/partition/read.ts': "import { fail } from '../../flasher/write/job.js';\nexport const read = fail;\n",
   'main/ipc/contract.ts': "import type { Drive } from '../../flasher/drives/types.js';\nexport type Drives = readonly Drive[];\nexport const REQUESTS = ['listDrives'] as const;\n",
   'main/cli/main.ts': "import { read } from '../../provisioning/partition/read.js';\nimport { REQUESTS } from '../ipc/contract.js';\nexport const main = (): unknown => [read, REQUESTS];\n",
-  'renderer/src/app.ts': "import type { Drive } from '../../flasher/drives/types.js';\nimport { REQUESTS } from '../../main/ipc/contract.js';\nexport const names = (d: Drive): string => `${d.path}${REQUESTS.join()}`;\n",
+  'renderer/src/app.ts': "import type { Drive } from '../../flasher/drives/types.js';\nimport { MiB } from '../../common/bytes.js';\nimport { REQUESTS } from '../../main/ipc/contract.js';\nexport const names = (d: Drive): string => `${d.path}${REQUESTS.join()}${MiB}`;\n",
   'testkit/sh.ts': "import { main } from '../main/cli/main.js';\nexport const sh = main;\n",
   'bench/run.ts': "import { sh } from '../testkit/sh.js';\nimport { main } from '../main/cli/main.js';\nexport const run = [sh, main];\n",
   'test/helpers.ts': "import { sh } from '../testkit/sh.js';\nimport { run } from '../bench/run.js';\nexport const h = [sh, run];\n",
@@ -67,6 +68,8 @@ const CLEAN: Record<string, string> = {
 
 /** One wrong-way import per rule, and two cycles. */
 const PLANTED: Record<string, string> = {
+  'common/size.ts': "import { FlashError } from '../flasher/errors.js';\nexport const e = FlashError;\n",
+  'common/os.ts': "import { EOL } from 'node:os';\nexport const eol = EOL;\n",
   'flasher/drives/detect.ts': "import { read } from '../../provisioning/partition/read.js';\nexport const d = read;\n",
   'provisioning/seed/seed.ts': "import { main } from '../../main/cli/main.js';\nexport const s = main;\n",
   'main/electron/window.ts': "import { names } from '../../renderer/src/app.js';\nexport const w = names;\n",
@@ -111,6 +114,8 @@ describe('npm run lint: the dependency rules', () => {
     const r = plantedRun;
     const seen = new Set(r.violations.map((v) => `${v.rule}: ${v.from} -> ${v.to}`));
     for (const want of [
+      'common-is-pure: common/size.ts -> flasher/errors.ts',
+      'common-no-node: common/os.ts -> os',
       'flasher-is-the-bottom-layer: flasher/drives/detect.ts -> provisioning/partition/read.ts',
       'provisioning-below-the-app: provisioning/seed/seed.ts -> main/cli/main.ts',
       'main-never-imports-the-ui: main/electron/window.ts -> renderer/src/app.ts',

@@ -19,14 +19,13 @@ export async function inspectDisk(target: string): Promise<DiskInspection> {
       if (r.config === undefined) notes.push('no 3os/config.yaml: the disk has not been given settings');
       else if (r.result === undefined) notes.push('no 3os/result.json: the device has not booted with these settings yet');
     }
-    const image = typeof r.image === 'object' && r.image !== null && !Array.isArray(r.image) ? (r.image as Record<string, unknown>) : undefined;
     return {
       target,
       size: r.size,
       table: r.table?.kind,
       partitions,
       is3os: r.is3os,
-      image,
+      image: r.image?.raw,
       configYaml: r.config === undefined ? undefined : stringify(r.config, { lineWidth: 0 }),
       result: r.result,
       grow: r.grow,

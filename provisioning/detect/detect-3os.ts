@@ -7,12 +7,9 @@ import { openDisk } from '../../flasher/disk-io.js';
 import { find3osPartitions, readPartitionTable, ROLE_LABELS } from '../partition/index.js';
 import { openFat } from '../fat/index.js';
 import type { ThreeOsInfo } from '../../flasher/drives/types.js';
+import { IMAGE_JSON_PATH, imageLabel, parseImageJson } from '../../flasher/catalog/image-json.js';
 
 type Role = keyof typeof ROLE_LABELS;
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
 
 export async function detect3os(path: string): Promise<ThreeOsInfo | undefined> {
   let disk;
@@ -31,14 +28,14 @@ export async function detect3os(path: string): Promise<ThreeOsInfo | undefined> 
     if (layout.config !== undefined) {
       try {
         const fat = await openFat(disk, layout.config.start, layout.config.size);
-        const raw = await fat.readFile('3os/image.json');
+        const raw = await fat.readFile(IMAGE_JSON_PATH);
         if (raw !== undefined) {
-          const j = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
-          version = [str(j.flavor), str(j.version)].filter((x) => x !== undefined).join(' ') || undefined;
-          board = Array.isArray(j.boards) ? j.boards.filter((b): b is string => typeof b === 'string').join(',') || undefined : str(j.board);
+          const info = parseImageJson(raw);
+          version = imageLabel(info);
+          board = info.boards?.join(',') || undefined;
         }
       } catch {
-        // config partition unreadable: still a 3os layout
+        // config partition or image.json unreadable: still a 3os layout
       }
     }
     return { version, board, partitions };

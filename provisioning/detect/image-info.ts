@@ -16,37 +16,13 @@ import { openFat } from '../fat/index.js';
 import { detectFormat, DETECT_BYTES } from '../../flasher/source/detect-format.js';
 import { openImage } from '../../flasher/source/open-image.js';
 import { isHttpUrl } from '../../flasher/source/http-source.js';
+import { IMAGE_JSON_PATH, parseImageJson, type ImageInfo } from '../../flasher/catalog/image-json.js';
 
-export interface ImageInfo {
-  readonly flavor?: string | undefined;
-  readonly version?: string | undefined;
-  readonly arch?: string | undefined;
-  readonly boards?: readonly string[] | undefined;
-  readonly buildId?: string | undefined;
-  /** The whole parsed file. */
-  readonly raw: Readonly<Record<string, unknown>>;
-}
+export type { ImageInfo };
 
 const HEAD = 1024 * 1024;
 const MAX_CONFIG_BYTES = 128 * 1024 * 1024;
 const MAX_CONFIG_END = 8 * 1024 ** 3;
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-export function parseImageInfo(text: string): ImageInfo {
-  let j: unknown;
-  try {
-    j = JSON.parse(text);
-  } catch (e) {
-    throw new FlashError('E_NOT_3OS', `3os/image.json is not valid JSON (${e instanceof Error ? e.message : String(e)})`, { phase: 'source' });
-  }
-  if (typeof j !== 'object' || j === null || Array.isArray(j)) throw new FlashError('E_NOT_3OS', '3os/image.json is not a JSON object', { phase: 'source' });
-  const o = j as Record<string, unknown>;
-  const boards = Array.isArray(o.boards) ? o.boards.filter((b): b is string => typeof b === 'string') : str(o.board) === undefined ? undefined : [str(o.board) ?? ''];
-  return { flavor: str(o.flavor), version: str(o.version), arch: str(o.arch), boards, buildId: str(o.build_id), raw: o };
-}
 
 /** A read-only disk made of a few in-memory windows; bytes outside them read as zeros. */
 class WindowDisk implements DiskIO {
@@ -83,8 +59,8 @@ class WindowDisk implements DiskIO {
 async function infoFromDisk(disk: DiskIO, config: PartitionPlace | undefined): Promise<ImageInfo | undefined> {
   if (config === undefined) return undefined;
   const fat = await openFat(disk, config.start, config.size);
-  const raw = await fat.readFile('3os/image.json');
-  return raw === undefined ? undefined : parseImageInfo(raw.toString('utf8'));
+  const raw = await fat.readFile(IMAGE_JSON_PATH);
+  return raw === undefined ? undefined : parseImageJson(raw);
 }
 
 async function configOf(disk: DiskIO): Promise<PartitionPlace | undefined> {

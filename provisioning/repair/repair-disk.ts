@@ -15,12 +15,12 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { openDisk, type DiskIO } from '../../flasher/disk-io.js';
 import { FlashError } from '../../flasher/errors.js';
+import { IMAGE_JSON_PATH, parseImageJson } from '../../flasher/catalog/image-json.js';
 import { openImage } from '../../flasher/source/open-image.js';
 import { openFat } from '../fat/index.js';
 import { find3osPartitions, readPartitionTable, ROLE_LABELS, type PartitionPlace, type Role, type ThreeOsLayout } from '../partition/index.js';
 
 export const REPAIR_ROLES: readonly Role[] = ['boot', 'rootA', 'rootB'];
-const IMAGE_JSON = '3os/image.json';
 const CHUNK = 4 * 1024 * 1024;
 
 export interface RepairedPartition {
@@ -90,7 +90,9 @@ export async function repairFromDisk(image: DiskIO, target: DiskIO, onProgress: 
   if (data !== undefined && plan.some((p) => p.to.start < data.start + data.size && data.start < p.to.start + p.from.size)) {
     throw new FlashError('E_PARTITION_TABLE', `${target.path}: a partition to rewrite overlaps 3os-data`, { target: target.path, phase: 'repair' });
   }
-  const imageJson = src.config === undefined || dst.config === undefined ? undefined : await (await openFat(image, src.config.start, src.config.size)).readFile(IMAGE_JSON);
+  const imageJson = src.config === undefined || dst.config === undefined ? undefined : await (await openFat(image, src.config.start, src.config.size)).readFile(IMAGE_JSON_PATH);
+  // The copy must be readable on the target afterwards: check it before anything is written.
+  if (imageJson !== undefined) parseImageJson(imageJson);
 
   const partitions: RepairedPartition[] = [];
   for (const { role, from, to } of plan) {
@@ -107,7 +109,7 @@ export async function repairFromDisk(image: DiskIO, target: DiskIO, onProgress: 
   let imageJsonUpdated = false;
   if (imageJson !== undefined && dst.config !== undefined) {
     const vol = await openFat(target, dst.config.start, dst.config.size);
-    await vol.writeFile(IMAGE_JSON, imageJson, { mkdirs: true });
+    await vol.writeFile(IMAGE_JSON_PATH, imageJson, { mkdirs: true });
     await vol.flush();
     await target.flush();
     imageJsonUpdated = true;

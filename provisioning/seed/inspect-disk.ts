@@ -6,6 +6,7 @@
 import { parse } from 'yaml';
 import type { DiskIO } from '../../flasher/disk-io.js';
 import { isFlashError } from '../../flasher/errors.js';
+import { IMAGE_JSON_PATH, parseImageJson, type ImageInfo } from '../../flasher/catalog/image-json.js';
 import { agentDigestMatches, maskSecrets, parseAgentForm, CONFIG_AGENT_PATH, CONFIG_YAML_PATH } from '../config/index.js';
 import { find3osPartitions, readPartitionTable, type PartitionTable } from '../partition/index.js';
 import { GROW_RECORD_PATH } from '../grow/grow-record.js';
@@ -18,7 +19,8 @@ export interface DiskReport {
   readonly sectorSize: number;
   readonly table?: { readonly kind: 'gpt' | 'mbr'; readonly partitions: readonly { readonly index: number; readonly name?: string | undefined; readonly type: string; readonly start: number; readonly size: number; readonly role?: string | undefined }[] } | undefined;
   readonly is3os: boolean;
-  readonly image?: unknown;
+  /** 3os/image.json, parsed (undefined when absent or invalid; invalid is listed in problems). */
+  readonly image?: ImageInfo | undefined;
   readonly config?: unknown;
   /** False when config.yaml was edited after seeding (the agent form's digest no longer matches). */
   readonly configConsistent?: boolean | undefined;
@@ -33,6 +35,17 @@ function parseJson(buf: Buffer | undefined, what: string, problems: string[]): u
     return JSON.parse(buf.toString('utf8')) as unknown;
   } catch {
     problems.push(`${what} is not valid JSON`);
+    return undefined;
+  }
+}
+
+function readImageJson(buf: Buffer | undefined, problems: string[]): ImageInfo | undefined {
+  if (buf === undefined) return undefined;
+  try {
+    return parseImageJson(buf);
+  } catch (e) {
+    if (!isFlashError(e)) throw e;
+    problems.push(e.message);
     return undefined;
   }
 }
@@ -60,7 +73,7 @@ export async function inspectDisk(disk: DiskIO): Promise<DiskReport> {
     if (isFlashError(e)) return { ...base, table: tableSummary(table), is3os: false, problems: [e.message] };
     throw e;
   }
-  const image = parseJson(await vol.readFile('3os/image.json'), '3os/image.json', problems);
+  const image = readImageJson(await vol.readFile(IMAGE_JSON_PATH), problems);
   const yamlBytes = await vol.readFile(CONFIG_YAML_PATH);
   let config: unknown;
   let configConsistent: boolean | undefined;

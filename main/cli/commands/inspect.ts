@@ -37,7 +37,7 @@ function text(r: DiskReport): string {
   if (!r.is3os) out.push('not a 3os disk');
   else {
     const img = r.image;
-    out.push(`image: ${img === undefined ? 'unknown (no 3os/image.json)' : `${field(img, 'flavor') ?? '?'} ${field(img, 'version') ?? '?'} ${field(img, 'arch') ?? '?'}`}`);
+    out.push(`image: ${img === undefined ? 'unknown (no readable 3os/image.json)' : `${img.flavor ?? '?'} ${img.version ?? '?'} ${img.arch ?? '?'}`}`);
     out.push(`config: ${r.config === undefined ? 'none seeded' : `hostname ${field(r.config, 'hostname') ?? '(not set)'}`}`);
     const res = r.result;
     if (res === undefined) out.push('first boot: not yet (no 3os/result.json)');
@@ -62,7 +62,8 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const disk = await openDisk(target);
   try {
     const r = await inspectDisk(disk);
-    io.out.write(parsed.values.json === true ? `${JSON.stringify(r)}\n` : `${text(r)}\n`);
+    // --json shows image.json as the file has it.
+    io.out.write(parsed.values.json === true ? `${JSON.stringify({ ...r, image: r.image?.raw })}\n` : `${text(r)}\n`);
     return 0;
   } finally {
     await disk.close();

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { attachLoop, detachAll } from '../../testkit/loop.js';
 import { runCli } from '../../testkit/cli.js';
-import { shOk } from '../../testkit/sh.js';
+import { sh, shOk } from '../../testkit/sh.js';
 import { ERROR_CODES } from '../../flasher/errors.js';
-import { runWriteJob } from '../../flasher/write/job.js';
+import { runPlan } from '../../provisioning/plan/run-plan.js';
 
 const MiB = 1024 * 1024;
 const IMG_SIZE = 24 * MiB;
@@ -62,7 +62,11 @@ beforeAll(async () => {
   await shOk('zip', ['-j', '-q', `${img}.zip`, img]);
 });
 
+/** Mounted by a test; unmounted after it, before its loop devices are detached. */
+const mounts: string[] = [];
+
 afterEach(async () => {
+  for (const m of mounts.splice(0)) await sh('umount', [m]);
   await detachAll();
 });
 
@@ -113,6 +117,41 @@ describe('write: formats to loop devices and files', () => {
     const f2 = join(dir, 'sha2.img');
     const xzSha = sha(await readFile(`${img}.xz`));
     expect((await runCli(['write', `${img}.xz`, '--to', f2, '--sha256', xzSha])).code).toBe(0);
+  });
+});
+
+describe('write: a mounted target', () => {
+  it('is refused untouched (E_TARGET_BUSY) unless --unmount; with it, unmounted and written', async () => {
+    const backing = join(dir, 'mounted.bin');
+    await writeFile(backing, Buffer.alloc(0));
+    await truncate(backing, 64 * MiB);
+    // No lazy init: the kernel must not write to the mounted fs behind our back between the two hashes.
+    await shOk('mkfs.ext4', ['-q', '-F', '-E', 'lazy_itable_init=0,lazy_journal_init=0', backing]);
+    const dev = await attachLoop(backing);
+    const mnt = await mkdtemp(join(tmpdir(), '3os-write-mnt-'));
+    await shOk('mount', [dev, mnt]);
+    mounts.push(mnt);
+    await writeFile(join(mnt, 'keep.txt'), 'still here\n');
+    await shOk('sync', []);
+    const before = sha(await readFile(backing));
+
+    const refused = await runCli(['write', img, '--to', dev, '--yes', '--json', '--no-eject']);
+    expect(refused.code, refused.out + refused.err).toBe(ERROR_CODES.E_TARGET_BUSY);
+    expect(ERROR_CODES.E_TARGET_BUSY).toBe(24);
+    const summary = JSON.parse(refused.out.trim().split('\n').at(-1) ?? '{}') as { results: { ok: boolean; bytesWritten: number; error?: { code: string; phase?: string; message: string } }[] };
+    expect(summary.results[0]).toMatchObject({ ok: false, bytesWritten: 0, error: { code: 'E_TARGET_BUSY', phase: 'open' } });
+    expect(summary.results[0]?.error?.message).toMatch(/--unmount/);
+    expect((await sh('findmnt', ['-n', '-S', dev])).code).toBe(0);
+    expect(sha(await readFile(backing))).toBe(before);
+
+    const ok = await runCli(['write', img, '--to', dev, '--yes', '--json', '--no-eject', '--unmount']);
+    expect(ok.code, ok.out + ok.err).toBe(0);
+    const written = JSON.parse(ok.out.trim().split('\n').at(-1) ?? '{}') as { results: { ok: boolean; verified: boolean; unmounted?: string[] }[] };
+    expect(written.results[0]).toMatchObject({ ok: true, verified: true, unmounted: [mnt] });
+    mounts.splice(mounts.indexOf(mnt), 1);
+    expect((await sh('findmnt', ['-n', '-S', dev])).code).not.toBe(0);
+    expect(sha(await readRange(dev, 0, IMG_SIZE))).toBe(sha(imgBytes));
+    await rm(mnt, { recursive: true, force: true });
   });
 });
 
@@ -189,9 +228,12 @@ describe('write: bad input', () => {
     expect(summary.results.find((x) => x.target === good)?.ok).toBe(true);
     expect(await looksPartitioned(small)).toBe(false);
     expect(sha(await readRange(good, 0, IMG_SIZE))).toBe(sha(imgBytes));
+    // A raw image's size is known before writing: the guard refuses the target untouched, saying by how much.
+    const before = sha(await readRange(small, 0, 16 * MiB));
     const single = await runCli(['write', img, '--to', small, '--yes']);
     expect(single.code).toBe(ERROR_CODES.E_TOO_SMALL);
-    expect(single.err).toMatch(/MiB short/);
+    expect(single.err).toMatch(/short by 8388608 bytes \(8\.00 MiB\); nothing was written/);
+    expect(sha(await readRange(small, 0, 16 * MiB))).toBe(before);
   });
 
   it('checksum mismatch: nothing reports success, no partition table', async () => {
@@ -215,7 +257,8 @@ describe('write: bad input', () => {
     const backing = await junkDisk('verify.bin', 32 * MiB);
     const dev = await attachLoop(backing);
     const events: string[] = [];
-    const summary = await runWriteJob({ image: img, targets: [dev] }, (e) => events.push(e.kind), {
+    const summary = await runPlan({ kind: 'flash', image: img, targets: [{ path: dev }], verify: true, grow: false, eject: false }, {
+      onEvent: (e) => events.push(e.kind),
       beforeVerify: async (t) => {
         const fh = await open(t, 'r+');
         await fh.write(Buffer.from([0x42]), 0, 1, 5 * MiB + 100000);

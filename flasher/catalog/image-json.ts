@@ -1,5 +1,5 @@
 /**
- * `3os/image.json` (3os image standard, section 3): what an image is, written when the image is
+ * `3os/image.json` (docs/3os-image-standard.md §3): what an image is, written when the image is
  * built. The one parser of it for every reader: the board check of a local image
  * (provisioning/detect/image-info.ts), drive detection (provisioning/detect/detect-3os.ts) and
  * `inspect` (provisioning/seed/inspect-disk.ts). Pure (zod and the error type only), so it

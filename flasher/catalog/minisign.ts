@@ -1,7 +1,7 @@
 /**
  * minisign signatures (https://jedisct1.github.io/minisign/), verified with node:crypto Ed25519
  * and hash-wasm BLAKE2b-512 (Electron's BoringSSL has no blake2b512, see
- * shared/design/dependency-measurements.md section 6).
+ * docs/dependency-measurements.md §6).
  *
  * Both variants: "ED" (prehashed: the signature covers BLAKE2b-512 of the file, the default since
  * minisign 0.11) and the legacy "Ed" (the signature covers the file itself, so the file must fit in

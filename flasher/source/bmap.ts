@@ -3,7 +3,7 @@
  * before anything is written (counts, range order and bounds, the file's own checksum exactly as
  * BmapCopy.py computes it: the stored digest replaced by as many ASCII '0' in the raw bytes), find
  * the bmap that sits beside an image, and hash a range the way bmaptool does.
- * Spec: shared/design/disk-formats.md section 5.
+ * Spec: docs/disk-formats.md §5.
  */
 import { createHash, getHashes, type Hash } from 'node:crypto';
 import { access, constants } from 'node:fs/promises';

@@ -1,6 +1,6 @@
 /**
  * Pick and build the decoder for a detected format, following the measured choices
- * (shared/design/dependency-measurements.md): gzip in zlib with 1 MiB chunks; xz by spawning
+ * (docs/dependency-measurements.md): gzip in zlib with 1 MiB chunks; xz by spawning
  * `xz -dc -T0` (parallel on multi-block files), else the WASM decoder in a worker; zstd with Node's
  * built-in decoder when present, else `zstd -dc`; bzip2 by `lbzip2 -dc -n2`, else `bzip2 -dc`.
  * Every path reports truncation as E_TRUNCATED and damage as E_FORMAT_CORRUPT.

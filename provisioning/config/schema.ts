@@ -1,5 +1,5 @@
 /**
- * The first-boot configuration schema v1 (3os image standard, section 4), in zod.
+ * The first-boot configuration schema v1 (docs/3os-image-standard.md §4), in zod.
  *
  * Field names follow netplan (network), cloud-init (users, ssh_authorized_keys, timezone,
  * locale, keyboard) and Ignition where those name the thing. Objects are strict: an unknown key

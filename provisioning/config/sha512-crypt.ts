@@ -2,8 +2,8 @@
  * SHA-512-crypt (`$6$`), the glibc/libxcrypt algorithm, on node:crypto.
  *
  * Why in-house: the npm candidates either drag in test frameworks as runtime dependencies or
- * throw for short salts, and both get non-ASCII passwords wrong (dependency-measurements.md
- * section 7). This follows Ulrich Drepper's "Unix crypt using SHA-256 and SHA-512" spec step
+ * throw for short salts, and both get non-ASCII passwords wrong (docs/dependency-measurements.md
+ * §7). This follows Ulrich Drepper's "Unix crypt using SHA-256 and SHA-512" spec step
  * by step; the tests compare it with `openssl passwd -6`. Passwords are hashed as UTF-8 bytes.
  */
 import { createHash, randomBytes } from 'node:crypto';

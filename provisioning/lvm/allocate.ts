@@ -1,5 +1,5 @@
 /**
- * Extent allocation the way LVM's "normal" policy does it for a linear LV (disk-formats §2.10).
+ * Extent allocation the way LVM's "normal" policy does it for a linear LV (docs/disk-formats.md §2.10).
  *
  * lvextend first grows the last segment into the free run right after it, then takes the other
  * free runs largest first (ties in PE order), each as a new segment; lvcreate has no previous

@@ -1,7 +1,7 @@
 /**
  * LVM's text configuration format (libdm-config): parser to an ordered tree and writer back.
  *
- * LVM keeps VG metadata in this format (disk-formats §2.7). The tree keeps every key and section
+ * LVM keeps VG metadata in this format (docs/disk-formats.md §2.7). The tree keeps every key and section
  * in order, including ones we do not understand, plus the layout hints LVM's own writer produces
  * (blank lines, line breaks inside arrays), so that text LVM wrote re-serializes byte for byte and
  * the only differences in what we write are the changes we made. The writer emits the "raw"

@@ -1,5 +1,5 @@
 /**
- * LVM's CRC-32 (disk-formats §1): reflected IEEE polynomial, initial value 0xF597A6CF, NO final XOR.
+ * LVM's CRC-32 (docs/disk-formats.md §1): reflected IEEE polynomial, initial value 0xF597A6CF, NO final XOR.
  *
  * It protects the label sector (bytes 20..511), each mda_header (bytes 4..511) and every copy of
  * the text metadata. Node's zlib.crc32 XORs on entry and exit, so the LVM value is

@@ -1,5 +1,5 @@
 /**
- * The LVM2 PV label: label_header + pv_header + pv_header_extension (disk-formats §2.2-2.3).
+ * The LVM2 PV label: label_header + pv_header + pv_header_extension (docs/disk-formats.md §2.2-2.3).
  *
  * The label sits in one of the first four 512-byte sectors of the PV and says where the data area
  * and the metadata areas are. We decode it strictly (every list must end inside the sector, CRC

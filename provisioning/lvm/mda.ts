@@ -1,5 +1,5 @@
 /**
- * LVM2 metadata areas: the 512-byte mda_header and its circular text buffer (disk-formats §2.4-2.5).
+ * LVM2 metadata areas: the 512-byte mda_header and its circular text buffer (docs/disk-formats.md §2.4-2.5).
  *
  * Reading takes raw_locn slot 0 (the committed copy), joins the two parts of a copy that wraps
  * around the end of the area, and checks the text CRC. Writing places the next copy where LVM's

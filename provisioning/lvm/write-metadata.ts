@@ -1,5 +1,5 @@
 /**
- * Commit a new metadata version to every metadata area of a PV, power-loss safe (disk-formats §2.6).
+ * Commit a new metadata version to every metadata area of a PV, power-loss safe (docs/disk-formats.md §2.6).
  *
  * Order: text into each ring next to (never over) the committed copy; precommit (slot 1);
  * a moved end mda is built completely at its new place, then the label is switched to it in one

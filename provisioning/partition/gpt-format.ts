@@ -1,5 +1,5 @@
 /**
- * GPT on-disk structures: header (disk-formats.md §3.2) and partition entries (§3.3).
+ * GPT on-disk structures: header (docs/disk-formats.md §3.2) and partition entries (§3.3).
  *
  * Pure functions over buffers: decode, check, encode. Nothing here touches a disk, so the reader,
  * the grower and the GUID randomizer share one definition of every field offset.
@@ -54,7 +54,7 @@ function headerCrcs(sector: Buffer, headerSize: number): { stored: number; compu
 
 /**
  * Decode and check a header sector read at `lba` of a disk with `totalLbas` sectors.
- * Returns the fields, or the first problem found (kernel `is_gpt_valid` rules, disk-formats.md §3.6).
+ * Returns the fields, or the first problem found (kernel `is_gpt_valid` rules, docs/disk-formats.md §3.6).
  */
 export function decodeGptHeader(
   sector: Buffer,

@@ -1,7 +1,7 @@
 /**
  * Plan the growth of a GPT disk: move the backup header + entry array to the real end of the
  * disk, set LastUsableLBA, extend the chosen (last) partition to the new LastUsableLBA, fix the
- * protective MBR size, recompute every CRC (disk-formats.md §3.7). The output is byte-identical
+ * protective MBR size, recompute every CRC (docs/disk-formats.md §3.7). The output is byte-identical
  * to `sfdisk -N <n>` with `', +'` (the end is not aligned down; §3.8), PMBR end CHS included
  * (libfdisk writes FF FF FF there).
  *

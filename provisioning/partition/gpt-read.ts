@@ -1,12 +1,12 @@
 /**
  * Read and validate a GPT: protective MBR, primary header at LBA 1, backup header at the
- * primary's AlternateLBA, both header CRCs and both entry-array CRCs (disk-formats.md §3).
+ * primary's AlternateLBA, both header CRCs and both entry-array CRCs (docs/disk-formats.md §3).
  *
  * The result says which copy is healthy. When the primary is bad we still look for the backup,
  * first where the damaged primary says it is (if that field is readable), then where the
  * protective MBR says the image ended (a flashed image keeps its PMBR), then at the last LBA of
  * the disk (flagged as uncertain when the PMBR disagrees: it may be an earlier image's backup). A GPT written for another logical sector size is refused, never converted
- * (3os image standard §1): its header sits at byte 512 on a 4096-byte disk, or at byte 4096 on
+ * (docs/3os-image-standard.md §1): its header sits at byte 512 on a 4096-byte disk, or at byte 4096 on
  * a 512-byte disk.
  */
 import type { DiskIO } from '../../flasher/disk-io.js';

@@ -1,9 +1,9 @@
 /**
- * GUIDs as GPT stores them: 16 bytes in "mixed-endian" order (disk-formats.md §3.4).
+ * GUIDs as GPT stores them: 16 bytes in "mixed-endian" order (docs/disk-formats.md §3.4).
  *
  * Text `AABBCCDD-EEFF-GGHH-IIJJ-KKLLMMNNOOPP` is stored as `DD CC BB AA FF EE HH GG II JJ KK ...`:
  * the first three groups little-endian, the last two as written. We print GUIDs in lower case,
- * as the 3os image standard writes them.
+ * as the 3os image standard (docs/3os-image-standard.md) writes them.
  */
 import { randomUUID } from 'node:crypto';
 

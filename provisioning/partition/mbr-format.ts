@@ -1,6 +1,6 @@
 /**
  * MBR (DOS) sector layout: four 16-byte partition records at byte 446 and 55 AA at 510
- * (disk-formats.md §4.1). The same layout is used by sector 0, the protective MBR of a GPT disk,
+ * (docs/disk-formats.md §4.1). The same layout is used by sector 0, the protective MBR of a GPT disk,
  * and every EBR of an extended-partition chain.
  *
  * CHS values follow libfdisk (`dos_partition_sync_chs`, 255 heads x 63 sectors) so that what we

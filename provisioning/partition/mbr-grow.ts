@@ -1,6 +1,6 @@
 /**
  * Plan the growth of the last partition of an MBR disk to the end of the disk
- * (disk-formats.md §4.3), byte-identical to sfdisk `', +'`:
+ * (docs/disk-formats.md §4.3), byte-identical to sfdisk `', +'`:
  * - primary last partition: SizeInLBA = min(N, 2^32) - StartLBA, end CHS recomputed;
  * - logical last partition (3os: p6 data inside the p4 container): the container in sector 0
  *   grows to min(N, 2^32) - extStart, then the last EBR's record 0 to the end; the previous EBR's

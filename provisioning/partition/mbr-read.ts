@@ -1,6 +1,6 @@
 /**
  * Read and validate an MBR partition table: four primary records, and the EBR chain of an
- * extended partition (0x05/0x0F/0x85) with its logical partitions (disk-formats.md §4.2).
+ * extended partition (0x05/0x0F/0x85) with its logical partitions (docs/disk-formats.md §4.2).
  *
  * Every record is checked against the disk size, primaries must not overlap, each logical
  * partition must lie inside the container, and the chain must not loop or leave the container.

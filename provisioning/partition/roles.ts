@@ -1,5 +1,5 @@
 /**
- * Which partition plays which 3os role (3os image standard §1).
+ * Which partition plays which 3os role (docs/3os-image-standard.md §1).
  *
  * GPT: by PARTLABEL only, never by index (images may number their partitions differently).
  * MBR (boards whose firmware cannot boot GPT): by position and type: p1 boot 0x0c, p2 config

@@ -7,7 +7,7 @@
  * `number`s: they stay exact up to 2^53 bytes (8 PiB), and the readers refuse anything larger.
  */
 
-/** The partition roles of the 3os image standard (section 1). */
+/** The partition roles of the 3os image standard (docs/3os-image-standard.md §1). */
 export type Role = 'boot' | 'config' | 'rootA' | 'rootB' | 'data';
 
 /** GPT PARTLABEL of each role. */

@@ -1,4 +1,4 @@
-// LVM CRC test vectors from disk-formats §1, and the zlib path against the byte-wise table.
+// LVM CRC test vectors from docs/disk-formats.md §1, and the zlib path against the byte-wise table.
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { lvmCrc, lvmCrcTable } from '../../../../provisioning/lvm/crc.js';

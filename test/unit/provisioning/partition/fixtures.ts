@@ -1,7 +1,7 @@
 /**
  * Test fixtures for the partition-table tests: a sparse in-memory DiskIO that logs its writes and
  * flushes, and small builders for GPT and MBR tables written straight from the byte-level spec
- * (disk-formats.md §3-4), independent of the code under test (CRC via zlib, GUIDs by hand).
+ * (docs/disk-formats.md §3-4), independent of the code under test (CRC via zlib, GUIDs by hand).
  */
 import { crc32 } from 'node:zlib';
 import type { DiskIO } from '../../../../flasher/disk-io.js';
@@ -175,7 +175,7 @@ export function writeGpt(disk: MemDisk, spec: GptSpec): { headerCrc: number; arr
   return { headerCrc: primary.readUInt32LE(16), arrayCrc, backupCrc: backup.readUInt32LE(16) };
 }
 
-/** The sgdisk-made test vector of disk-formats.md §3.7 (64 MiB, ESP + LVM "root"). */
+/** The sgdisk-made test vector of docs/disk-formats.md §3.7 (64 MiB, ESP + LVM "root"). */
 export const DOC_VECTOR: GptSpec = {
   lbas: 131072,
   diskGuid: '11111111-2222-3333-4444-555555555555',

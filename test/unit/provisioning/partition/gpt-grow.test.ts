@@ -23,7 +23,7 @@ async function grownDocDisk(): Promise<{ before: MemDisk; d: MemDisk }> {
 }
 
 describe('growDataPartition (GPT)', () => {
-  it('reproduces the sgdisk/sfdisk test vector of disk-formats.md §3.7 exactly', async () => {
+  it('reproduces the sgdisk/sfdisk test vector of docs/disk-formats.md §3.7 exactly', async () => {
     const { before, d } = await grownDocDisk();
     const r = await growDataPartition(d, { partition: 'last' });
     expect(r).toMatchObject({

@@ -21,7 +21,7 @@ describe('readPartitionTable (GPT)', () => {
   it('reads the sgdisk test vector; the fixture reproduces sgdisk CRCs', async () => {
     const d = new MemDisk(64 * MiB);
     const crcs = writeGpt(d, DOC_VECTOR);
-    // Values sgdisk 1.0.9 wrote for this exact table (disk-formats.md §3.7).
+    // Values sgdisk 1.0.9 wrote for this exact table (docs/disk-formats.md §3.7).
     expect(crcs).toEqual({ headerCrc: 0x94749846, arrayCrc: 0xbb58bea5, backupCrc: 0x1a785483 });
     const t = await readPartitionTable(d);
     if (t.kind !== 'gpt') throw new Error('expected gpt');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { guidFromBytes, guidToBytes, randomGuid } from '../../../../provisioning/partition/guid.js';
 
 describe('GPT GUID byte order', () => {
-  it('stores the first three groups little-endian (disk-formats.md §3.4 examples)', () => {
+  it('stores the first three groups little-endian (docs/disk-formats.md §3.4 examples)', () => {
     expect(guidToBytes('E6D6D379-F507-44C2-A23C-238F2A3DF928').toString('hex')).toBe('79d3d6e607f5c244a23c238f2a3df928');
     expect(guidToBytes('12345678-9ABC-DEF0-1234-56789ABCDEF0').toString('hex')).toBe('78563412bc9af0de123456789abcdef0');
   });

@@ -9,7 +9,7 @@ const GiB = 1024 * MiB;
 
 const rec = (s: Buffer, slot: number): string => s.subarray(446 + 16 * slot, 462 + 16 * slot).toString('hex');
 
-/** The sfdisk-made example of disk-formats.md §4.3 (64 MiB), with its real record bytes. */
+/** The sfdisk-made example of docs/disk-formats.md §4.3 (64 MiB), with its real record bytes. */
 function docExample(d: MemDisk): void {
   d.poke(0, mbrSector([mbrRecord({ boot: 0x80, startChs: [0x20, 0x21, 0x00], type: 0x0c, endChs: [0x25, 0x24, 0x01], start: 2048, size: 16384 }), hexBytes('00 25 25 01 05 28 20 08 00 48 00 00 00 b8 01 00')]));
   d.poke(18432 * 512, mbrSector([mbrRecord({ type: 0x83, start: 2048, size: 8192 }), hexBytes('00 c8 08 01 05 28 20 08 00 28 00 00 00 90 01 00')], 512, 0));
@@ -17,7 +17,7 @@ function docExample(d: MemDisk): void {
 }
 
 describe('growDataPartition (MBR)', () => {
-  it('grows the last logical partition and its container byte-for-byte like sfdisk (disk-formats.md §4.3)', async () => {
+  it('grows the last logical partition and its container byte-for-byte like sfdisk (docs/disk-formats.md §4.3)', async () => {
     const img = new MemDisk(64 * MiB);
     docExample(img);
     const d = await img.copyTo(128 * MiB);

@@ -83,7 +83,7 @@ interface PvResizePlan {
   readonly moveTo: number | undefined;
 }
 
-/** pvresize's arithmetic (disk-formats §2.9), or undefined when the PV does not grow. */
+/** pvresize's arithmetic (docs/disk-formats.md §2.9), or undefined when the PV does not grow. */
 function planPvResize(pv: PhysicalVolume): PvResizePlan | undefined {
   const { vg } = pv;
   const D = Math.floor(pv.pvLength / SECTOR);

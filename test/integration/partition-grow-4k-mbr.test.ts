@@ -1,7 +1,7 @@
 /**
  * Partition grow against the real tools on 4096-byte-sector loop devices (GPT made by sgdisk on
  * the 4Kn device itself) and on MBR disks (the 3os six-partition variant made by sfdisk, and a
- * primary-only disk), compared byte for byte with sfdisk's own grow (disk-formats.md §3.7, §4.3).
+ * primary-only disk), compared byte for byte with sfdisk's own grow (docs/disk-formats.md §3.7, §4.3).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,7 +1,7 @@
 /**
  * GPT grow (512-byte sectors) against the real tools: disks made by sgdisk, grown by us, judged by
  * `sgdisk -v` / `sfdisk --verify`, and compared with what `sgdisk -e` + sfdisk `', +'` make of a
- * copy of the same disk (byte for byte: libfdisk's output is the reference, disk-formats.md §3.7).
+ * copy of the same disk (byte for byte: libfdisk's output is the reference, docs/disk-formats.md §3.7).
  * 4Kn and MBR disks are in partition-grow-4k-mbr.test.ts.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -80,6 +80,11 @@ export function checkTarget(drive: Drive, ctx: TargetContext = {}): { refusals: 
   if (drive.holders.length > 0) {
     refusals.push({ code: 'E_TARGET_BUSY', message: `${name} is in use by ${drive.holders.join(', ')} (active LVM, dm-crypt or RAID): deactivate it first` });
   }
+  if (drive.mountpoints.length > 0) {
+    const where = drive.mountpoints.map((m) => m.path).join(', ');
+    if (ctx.unmount === true) warnings.push({ code: 'W_MOUNTED', message: `${name} is mounted at ${where}: it will be unmounted` });
+    else refusals.push({ code: 'E_TARGET_BUSY', message: `${name} is mounted at ${where}: unmount it first, or let 3os-flash do it (--unmount)` });
+  }
   const capacity = capacityOf(drive);
   if (ctx.imageSize !== undefined && capacity !== undefined && capacity < ctx.imageSize) {
     const shortfall = ctx.imageSize - capacity;
@@ -97,11 +102,6 @@ export function checkTarget(drive: Drive, ctx: TargetContext = {}): { refusals: 
   if (drive.threeOs !== undefined) {
     const v = drive.threeOs.version === undefined ? '' : ` (${drive.threeOs.version})`;
     warnings.push({ code: 'W_HOLDS_3OS', message: `${name} already holds a 3os install${v}: flashing replaces it and its data volume` });
-  }
-  if (drive.mountpoints.length > 0) {
-    const where = drive.mountpoints.map((m) => m.path).join(', ');
-    if (ctx.unmount === true) warnings.push({ code: 'W_MOUNTED', message: `${name} is mounted at ${where}: it will be unmounted` });
-    else refusals.push({ code: 'E_TARGET_BUSY', message: `${name} is mounted at ${where}: unmount it first, or let 3os-flash do it (--unmount)` });
   }
   const ss = ctx.imageSectorSize;
   if (ss !== undefined && drive.kind !== 'file' && drive.sectorSize !== undefined && drive.sectorSize !== ss) {

@@ -121,8 +121,25 @@ async function runWithImage(
 
   const pool = new ChunkPool(POOL_CHUNKS);
   const slots: TargetState[] = handles.map((handle) => ({ path: handle.path, handle, phase: 'write', verified: false, started: performance.now(), meter: new SpeedMeter(), meterPhase: 'write', doneBytes: 0 }));
+  await openTargets(slots, size, opts);
+  await startWriters(slots, pool, size);
 
-  // Open every target; a target that cannot be used fails alone, untouched.
+  const ticker = setInterval(() => emitProgress(slots, onEvent, toWrite), 250);
+  const map = new WrittenMap();
+  const pumped = await pump(spec, src, slots, pool, map, ranges, opts);
+  const { sourceError, imageSha, head } = pumped;
+  await Promise.all(slots.map((s) => s.writer?.idle() ?? Promise.resolve()));
+  const results = await Promise.all(
+    slots.map((s) => finishTarget(s, { sourceError, verify, map, pool, head, h64, opts, onEvent, sourceAt: sourceReader(image) })),
+  );
+  clearInterval(ticker);
+  return { image: spec.image, format: image.format, imageSize: size ?? 0, sha256: imageSha, results };
+}
+
+const live = (slots: readonly TargetState[]): TargetState[] => slots.filter((s) => s.error === undefined && s.writer?.failed !== true);
+
+/** Build a WriteTarget over every guarded handle; one that cannot be used fails alone, untouched. */
+async function openTargets(slots: readonly TargetState[], size: number | undefined, opts: RunOptions): Promise<void> {
   await Promise.all(
     slots.map(async (s) => {
       try {
@@ -140,14 +157,16 @@ async function runWithImage(
       }
     }),
   );
+}
 
-  const live = (): TargetState[] => slots.filter((s) => s.error === undefined && s.writer?.failed !== true);
-  const probe = live()
+/** Probe direct I/O once, then give each target its writer (which wipes the ends before its first byte). */
+async function startWriters(slots: readonly TargetState[], pool: ChunkPool, size: number | undefined): Promise<void> {
+  const probe = live(slots)
     .map((s) => s.target)
     .filter((t): t is WriteTarget => t?.probeHandle !== undefined)
     .sort((a, b) => (a.kind === b.kind ? b.sectorSize - a.sectorSize : a.kind === 'block' ? -1 : 1))[0];
   const aligned = probe?.probeHandle !== undefined ? await pool.probeAlignment(probe.probeHandle, Math.max(PROBE_BYTES, probe.sectorSize), probe.kind === 'file') : false;
-  for (const s of live()) {
+  for (const s of live(slots)) {
     const t = s.target;
     if (t === undefined) continue;
     if (!aligned) t.disableDirect();
@@ -155,15 +174,23 @@ async function runWithImage(
     // first (or a target refused on the first chunk) leaves it as it was.
     s.writer = new TargetWriter(t, pool, WRITE_DEPTH, t.kind === 'file', () => wipeEnds(t, size));
   }
+}
 
-  const ticker = setInterval(() => emitProgress(slots, onEvent, toWrite), 250);
-  const map = new WrittenMap();
+interface Pumped {
+  readonly sourceError: FlashError | undefined;
+  readonly imageSha: string | undefined;
+  /** The held-back first MiB (shorter for a smaller image). */
+  readonly head: Buffer;
+}
+
+/** Stream the source once into every live target, keep the first MiB back, judge the checksums. */
+async function pump(spec: WriteJobSpec, src: JobSource, slots: readonly TargetState[], pool: ChunkPool, map: WrittenMap, ranges: ByteRange[] | undefined, opts: RunOptions): Promise<Pumped> {
+  const { image, bmap, size } = src;
+  const verify = spec.verify !== false;
   const head = Buffer.alloc(HEAD_BYTES);
   let headLen = 0;
-  let sourceError: FlashError | undefined;
-  let imageSha: string | undefined;
   try {
-    if (live().length === 0) throw new FlashError('E_CANCELLED', 'no target could be opened', { phase: 'open' });
+    if (live(slots).length === 0) throw new FlashError('E_CANCELLED', 'no target could be opened', { phase: 'open' });
     // SHA-256 of the whole image: to check a published checksum, and for the report of a verified
     // write (a bmap write reads only mapped data, so it has none unless a checksum asks for it).
     // Per-piece hashes only when the write is read back. A bare --no-verify write hashes nothing.
@@ -175,10 +202,10 @@ async function runWithImage(
         chunk.data.copy(head, chunk.offset, 0, n);
         headLen = Math.max(headLen, chunk.offset + n);
       }
-      if (chunk.offset === 0) refuseSectorMismatch(live(), gptSectorSize(chunk.data.subarray(0, len)));
+      if (chunk.offset === 0) refuseSectorMismatch(live(slots), gptSectorSize(chunk.data.subarray(0, len)));
       // Hold the chunk while handing it out: a writer with nothing to write releases it at once.
       chunk.refs += 1;
-      for (const s of live()) {
+      for (const s of live(slots)) {
         const t = s.target;
         if (t?.capacity !== undefined && chunk.offset + len > t.capacity) {
           s.writer?.fail(new FlashError('E_TOO_SMALL', `${s.path} is too small: the image is larger than ${t.capacity} bytes`, { target: s.path, phase: 'write', offset: t.capacity }));
@@ -187,27 +214,20 @@ async function runWithImage(
         s.writer?.submit(chunk, body);
       }
       pool.unref(chunk);
-      if (live().length === 0) throw new FlashError('E_CANCELLED', 'every target failed', { phase: 'write' });
+      if (live(slots).length === 0) throw new FlashError('E_CANCELLED', 'every target failed', { phase: 'write' });
     });
-    imageSha = r.sha256;
     if (size === undefined) headLen = Math.min(headLen, r.bytes);
     if (spec.sha256 !== undefined) {
       const want = spec.sha256.toLowerCase();
       const raw = image.rawSha256();
-      if (want !== imageSha && want !== raw) {
-        throw new FlashError('E_CHECKSUM', `checksum mismatch: expected ${want}, the image is ${imageSha ?? '?'}${raw !== undefined && raw !== imageSha ? ` (download ${raw})` : ''}`, { phase: 'verify' });
+      if (want !== r.sha256 && want !== raw) {
+        throw new FlashError('E_CHECKSUM', `checksum mismatch: expected ${want}, the image is ${r.sha256 ?? '?'}${raw !== undefined && raw !== r.sha256 ? ` (download ${raw})` : ''}`, { phase: 'verify' });
       }
     }
+    return { sourceError: undefined, imageSha: r.sha256, head: head.subarray(0, headLen) };
   } catch (e) {
-    sourceError = asFlash(e);
+    return { sourceError: asFlash(e), imageSha: undefined, head: head.subarray(0, headLen) };
   }
-
-  await Promise.all(slots.map((s) => s.writer?.idle() ?? Promise.resolve()));
-  const results = await Promise.all(
-    slots.map((s) => finishTarget(s, { sourceError, verify, map, pool, head: head.subarray(0, headLen), h64, opts, onEvent, sourceAt: sourceReader(image) })),
-  );
-  clearInterval(ticker);
-  return { image: spec.image, format: image.format, imageSize: size ?? 0, sha256: imageSha, results };
 }
 
 /** Re-read image bytes to name the exact bad byte after a verify mismatch (raw local files only). */

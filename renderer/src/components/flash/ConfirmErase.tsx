@@ -5,7 +5,9 @@ export function ConfirmErase({ targets, onCancel, onConfirm }: { readonly target
   return (
     <div className="confirm" role="alertdialog" aria-labelledby="confirm-h" aria-describedby="confirm-d">
       <h3 id="confirm-h">Erase and write {targets.length === 1 ? 'this drive' : `these ${targets.length} drives`}?</h3>
-      <p id="confirm-d">Everything on {targets.join(', ')} will be replaced by the image. This cannot be undone.</p>
+      <p id="confirm-d">
+        Everything on {targets.join(', ')} will be replaced by the image. Drives the computer has mounted are unmounted first. This cannot be undone.
+      </p>
       <div className="step-nav">
         <button type="button" className="secondary" onClick={onCancel} autoFocus>
           Cancel

@@ -78,7 +78,7 @@ const rows: readonly Row[] = [
     name: 'everything wrong at once: all reasons reported',
     drive: drive({ system: true, readOnly: true, holders: ['md0'], size: GB, sectorSize: 4096, mountpoints: [{ device: '/dev/sdb1', path: '/' }] }),
     ctx: { imageSize: 2 * GB, sourcePath: '/srv/a.img', sourceMount: '/', imageSectorSize: 512 },
-    refusals: ['E_TARGET_SYSTEM', 'E_TARGET_HOLDS_SOURCE', 'E_TARGET_READONLY', 'E_TARGET_BUSY', 'E_TOO_SMALL', 'E_TARGET_BUSY', 'E_PARTITION_TABLE'],
+    refusals: ['E_TARGET_SYSTEM', 'E_TARGET_HOLDS_SOURCE', 'E_TARGET_READONLY', 'E_TARGET_BUSY', 'E_TARGET_BUSY', 'E_TOO_SMALL', 'E_PARTITION_TABLE'],
     warnings: [],
   },
   {

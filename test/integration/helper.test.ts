@@ -1,18 +1,21 @@
-// The privileged writer helper as a real process (unelevated here: we are root): the real write
-// engine end to end, malformed and unsafe jobs refused, both transports, and parent death.
+// The privileged writer helper as a real process (unelevated here: we are root): real job plans
+// end to end through the one runner, malformed jobs and unsafe targets refused (a refused target
+// is a failed result, left untouched), both transports, and parent death.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, promises as fsp } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { runJobInHelper, HelperRefusedError } from '../../main/helper/launcher.js';
+import { runJobInHelper } from '../../main/helper/launcher.js';
 import { HELPER_EXIT } from '../../main/helper/protocol.js';
 import type { JobEvent } from '../../flasher/progress.js';
 import { renderBatch } from '../../provisioning/config/index.js';
+import { seedOf, type FlashPlan } from '../../provisioning/plan/plan.js';
 import { build3osImage } from '../../testkit/threeos-image.js';
+import { attachLoop, detachAll } from '../../testkit/loop.js';
 
 const repo = resolve(import.meta.dirname, '..', '..');
 let build: string;
@@ -46,6 +49,30 @@ beforeAll(async () => {
   dir = await fsp.mkdtemp(join(tmpdir(), '3os-helper-'));
 }, 180_000);
 
+/** Mounted by a test; unmounted after it, before its loop devices are detached. */
+const mounts: string[] = [];
+
+afterEach(async () => {
+  for (const m of mounts.splice(0)) spawnSync('umount', [m]);
+  await detachAll();
+});
+
+/** A flash plan of one image to the given targets (no grow, no eject: plain files and loops). */
+function flash(image: string, targets: string[], over: Partial<FlashPlan> = {}): FlashPlan {
+  return { kind: 'flash', image, targets: targets.map((path) => ({ path })), verify: true, grow: false, eject: false, ...over };
+}
+
+/** First MiB of a device we must never write (hashing all of the system disk is too slow). */
+function headSha(dev: string): string {
+  try {
+    return createHash('sha256').update(execFileSync('head', ['-c', String(1024 * 1024), dev], { stdio: ['ignore', 'pipe', 'ignore'] })).digest('hex');
+  } catch {
+    return 'unreadable';
+  }
+}
+
+const fileSha = async (p: string): Promise<string> => createHash('sha256').update(await fsp.readFile(p)).digest('hex');
+
 afterAll(async () => {
   await fsp.rm(build, { recursive: true, force: true });
   await fsp.rm(dir, { recursive: true, force: true });
@@ -58,15 +85,11 @@ describe('helper process', () => {
     await fsp.writeFile(image, data);
     const target = join(dir, 'out.img');
     const events: JobEvent[] = [];
-    let accepted = false;
-    const summary = await runJobInHelper({ image, targets: [target] }, (e) => events.push(e), {
-      helperCommand: [process.execPath, entry],
-      elevate: 'never',
-      onAccepted: () => (accepted = true),
-    });
-    expect(accepted).toBe(true);
+    const summary = await runJobInHelper(flash(image, [target]), (e) => events.push(e), { helperCommand: [process.execPath, entry], elevate: 'never' });
+    expect(summary.kind).toBe('flash');
     expect(summary.results).toHaveLength(1);
-    expect(summary.results[0]).toMatchObject({ target, ok: true });
+    // Every image byte counts, the held-back first MiB included.
+    expect(summary.results[0]).toMatchObject({ target, ok: true, verified: true, bytesWritten: data.length });
     expect(summary.imageSize).toBe(data.length);
     const written = await fsp.readFile(target);
     expect(written.subarray(0, data.length).equals(data)).toBe(true);
@@ -80,8 +103,9 @@ describe('helper process', () => {
     await fsp.truncate(target, 512 * 1024 * 1024);
     const [rendered] = renderBatch('version: 1\nhostname: helper-{index:02}\n', [{ index: 1 }]).map((b) => b.rendered);
     if (rendered === undefined) throw new Error('no config');
-    const seeds = [{ files: rendered.seedFiles.map((f) => ({ path: f.path, base64: Buffer.from(f.data).toString('base64') })), hostname: rendered.config.hostname }];
-    const summary = await runJobInHelper({ image: img.path, targets: [target], seeds }, () => undefined, { helperCommand: [process.execPath, entry], elevate: 'never' });
+    const seed = seedOf(rendered.seedFiles, rendered.config.hostname, rendered.digest);
+    const plan: FlashPlan = { ...flash(img.path, [target], { grow: true }), targets: [{ path: target, seed }] };
+    const summary = await runJobInHelper(plan, () => undefined, { helperCommand: [process.execPath, entry], elevate: 'never' });
     expect(summary.results[0]).toMatchObject({ ok: true, verified: true, grown: { diskSize: 512 * 1024 * 1024, changed: true }, seeded: { hostname: 'helper-01' } });
     const yaml = execFileSync('mtype', ['-i', `${target}@@${img.parts.config.start}`, '::/3os/config.yaml'], { encoding: 'utf8' });
     expect(yaml).toMatch(/hostname: helper-01/);
@@ -92,18 +116,79 @@ describe('helper process', () => {
     const data = randomBytes(1024 * 1024);
     await fsp.writeFile(image, data);
     const target = join(dir, 'out2.img');
-    const summary = await runJobInHelper({ image, targets: [target] }, () => undefined, { helperCommand: [process.execPath, entry], elevate: 'never', transport: 'socket' });
+    const summary = await runJobInHelper(flash(image, [target]), () => undefined, { helperCommand: [process.execPath, entry], elevate: 'never', transport: 'socket' });
     expect(summary.results[0]?.ok).toBe(true);
     expect((await fsp.readFile(target)).subarray(0, data.length).equals(data)).toBe(true);
   });
 
-  it('refuses an unsafe job (target = the disk backing /) even though the parent asked', async () => {
+  it('refuses an unsafe target (the disk backing /) even though the parent asked; the safe one is still written', async () => {
     const image = join(dir, 'src3.img');
     await fsp.writeFile(image, Buffer.alloc(1024 * 1024, 7));
-    const err = await runJobInHelper({ image, targets: [rootDisk()] }, () => undefined, { helperCommand: [process.execPath, entry], elevate: 'never' }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(HelperRefusedError);
-    expect((err as HelperRefusedError).code).toBe('E_TARGET_SYSTEM');
-    expect((err as HelperRefusedError).refusals[0]?.target).toBe(rootDisk());
+    const root = rootDisk();
+    const before = headSha(root);
+    const safe = join(dir, 'out3.img');
+    const events: JobEvent[] = [];
+    const opts = { helperCommand: [process.execPath, entry], elevate: 'never' } as const;
+    const summary = await runJobInHelper(flash(image, [root, safe]), (e) => events.push(e), opts);
+    expect(summary.results.map((r) => r.target)).toEqual([root, safe]);
+    expect(summary.results[0]).toMatchObject({ ok: false, bytesWritten: 0, error: { code: 'E_TARGET_SYSTEM', phase: 'open', target: root } });
+    expect(summary.results[1]).toMatchObject({ ok: true, verified: true });
+    expect(events.some((e) => e.kind === 'done' && e.target === root && e.error?.code === 'E_TARGET_SYSTEM')).toBe(true);
+    expect((await fsp.readFile(safe)).equals(await fsp.readFile(image))).toBe(true);
+    // allowSystemDrive alone is not enough: nobody typed the drive's name back.
+    const allowed = await runJobInHelper(flash(image, [root], { allowSystemDrive: true }), () => undefined, opts);
+    expect(allowed.results[0]).toMatchObject({ ok: false, bytesWritten: 0, error: { phase: 'open' } });
+    expect(allowed.results[0]?.error?.message).toMatch(/system drive: changing it needs its name typed back/);
+    expect(headSha(root)).toBe(before);
+  });
+
+  it('every target refused: the result says why, and the helper exits REFUSED', async () => {
+    const image = join(dir, 'src4.img');
+    await fsp.writeFile(image, Buffer.alloc(1024 * 1024, 9));
+    const token = randomBytes(32).toString('hex');
+    const child = spawn(process.execPath, [entry, '--session', token], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdin.write(`${JSON.stringify({ type: 'job', token, job: flash(image, [rootDisk()]) })}\n`);
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    child.stdin.end();
+    expect(code).toBe(HELPER_EXIT.REFUSED);
+    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; event?: { kind: string }; summary?: { results: { ok: boolean; error?: { code: string; phase?: string } }[] } });
+    expect(lines[0]?.type).toBe('hello');
+    expect(lines.at(-1)?.type).toBe('result');
+    expect(lines.filter((l) => l.event?.kind === 'done')).toHaveLength(1);
+    expect(lines.some((l) => l.event?.kind === 'progress')).toBe(false);
+    expect(lines.at(-1)?.summary?.results).toMatchObject([{ ok: false, error: { code: 'E_TARGET_SYSTEM', phase: 'open' } }]);
+  });
+
+  it('a mounted target is refused untouched unless the plan says unmount; then unmounted and written', async () => {
+    const image = join(dir, 'src5.img');
+    const data = randomBytes(2 * 1024 * 1024);
+    await fsp.writeFile(image, data);
+    const backing = join(dir, 'mounted.bin');
+    await fsp.writeFile(backing, Buffer.alloc(0));
+    await fsp.truncate(backing, 64 * 1024 * 1024);
+    // No lazy init: the kernel must not write to the mounted fs behind our back between the two hashes.
+    execFileSync('mkfs.ext4', ['-q', '-F', '-E', 'lazy_itable_init=0,lazy_journal_init=0', backing]);
+    const dev = await attachLoop(backing);
+    const mnt = await fsp.mkdtemp(join(tmpdir(), '3os-helper-mnt-'));
+    execFileSync('mount', [dev, mnt]);
+    mounts.push(mnt);
+    execFileSync('sync');
+    const before = await fileSha(backing);
+    const opts = { helperCommand: [process.execPath, entry], elevate: 'never' } as const;
+
+    const refused = await runJobInHelper(flash(image, [dev]), () => undefined, opts);
+    expect(refused.results[0]).toMatchObject({ ok: false, bytesWritten: 0, error: { code: 'E_TARGET_BUSY', phase: 'open' } });
+    expect(spawnSync('findmnt', ['-n', '-S', dev]).status).toBe(0);
+    expect(await fileSha(backing)).toBe(before);
+
+    const written = await runJobInHelper(flash(image, [dev], { unmount: true }), () => undefined, opts);
+    expect(written.results[0]).toMatchObject({ ok: true, verified: true, unmounted: [mnt] });
+    mounts.splice(mounts.indexOf(mnt), 1);
+    expect(spawnSync('findmnt', ['-n', '-S', dev]).status).not.toBe(0);
+    expect((await fsp.readFile(backing)).subarray(0, data.length).equals(data)).toBe(true);
+    await fsp.rm(mnt, { recursive: true, force: true });
   });
 
   it('refuses a malformed job with an error line and exit code PROTOCOL', async () => {
@@ -132,7 +217,7 @@ describe('helper process', () => {
       const never = createServer(() => undefined);
       await new Promise<void>((r) => never.listen(0, '127.0.0.1', r));
       const port = (never.address() as AddressInfo).port;
-      if (withJob) job = JSON.stringify({ image: `http://127.0.0.1:${port}/never.img`, targets: [join(dir, 'never-out.img')] });
+      if (withJob) job = JSON.stringify(flash(`http://127.0.0.1:${port}/never.img`, [join(dir, 'never-out.img')]));
       const parent = spawn(process.execPath, [join(repo, 'test', 'integration', 'fixtures', 'helper-parent.mjs'), entry, token, job], { stdio: ['ignore', 'pipe', 'inherit'] });
       const helperPid = await new Promise<number>((r) => parent.stdout.once('data', (d: Buffer) => r(Number(d.toString().trim()))));
       try {

@@ -6,8 +6,7 @@
 import { FlashError } from '../errors.js';
 import type { JobEvent } from '../progress.js';
 import type { ChunkPool } from './chunk-pool.js';
-import type { TargetResult } from './job-types.js';
-import type { RunOptions } from './job.js';
+import type { RunOptions, TargetResult } from './job-types.js';
 import { asFlash, HEAD_BYTES, type TargetState } from './target-state.js';
 import type { WriteTarget } from './target.js';
 import { verifyTarget } from './verify.js';

@@ -3,6 +3,7 @@
  * and the app, so the same validated shape crosses every process boundary.
  */
 import type { WireError } from '../errors.js';
+import type { WrapIO } from './target.js';
 
 export interface WriteJobSpec {
   /** Image path or http(s) URL. */
@@ -39,4 +40,13 @@ export interface JobSummary {
   /** SHA-256 of the decoded image, when the whole image was read. */
   readonly sha256: string | undefined;
   readonly results: readonly TargetResult[];
+}
+
+/** How a job runs: cancellation and the test hooks. */
+export interface RunOptions {
+  readonly signal?: AbortSignal | undefined;
+  /** Test hook: called per target after the flush and before verification. */
+  readonly beforeVerify?: ((target: string) => Promise<void>) | undefined;
+  /** Test hook: wrap each target's file I/O (fault injection). */
+  readonly wrapIO?: WrapIO | undefined;
 }

@@ -17,11 +17,13 @@ import { findBmap, parseBmap } from '../source/bmap.js';
 import { bmapByteRanges, type ByteRange, type BmapLike } from './bmap-ranges.js';
 import { ChunkPool } from './chunk-pool.js';
 import { finishTarget } from './finish-target.js';
-import type { JobSummary, WriteJobSpec } from './job-types.js';
+import type { JobSummary, RunOptions, WriteJobSpec } from './job-types.js';
+
+export type { RunOptions } from './job-types.js';
 import { asFlash, HEAD_BYTES, type TargetState } from './target-state.js';
 import { streamImage } from './stream-image.js';
 import type { TargetHandle } from '../guard/handle.js';
-import { WriteTarget, type WrapIO } from './target.js';
+import { WriteTarget } from './target.js';
 import { TargetWriter } from './target-writer.js';
 import { WrittenMap, xxh } from './written-map.js';
 
@@ -30,13 +32,6 @@ const WRITE_DEPTH = 4;
 /** Probe direct I/O across a page boundary: the kernel splits buffers at pages. */
 const PROBE_BYTES = 8192;
 
-export interface RunOptions {
-  readonly signal?: AbortSignal | undefined;
-  /** Test hook: called per target after the flush and before verification. */
-  readonly beforeVerify?: ((target: string) => Promise<void>) | undefined;
-  /** Test hook: wrap each target's file I/O (fault injection). */
-  readonly wrapIO?: WrapIO | undefined;
-}
 
 /** The opened source of a job, known before any target is touched: what the guard judges targets by. */
 export interface JobSource {

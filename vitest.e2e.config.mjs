@@ -8,6 +8,7 @@ export default defineConfig({
     testTimeout: 900_000,
     hookTimeout: 300_000,
     fileParallelism: false,
+    setupFiles: ['testkit/vitest-setup.ts'],
     reporters: ['default'],
   },
 });

@@ -7,7 +7,8 @@ import { copyFile, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { growDisk } from '../provisioning/grow/grow-disk.js';
 import { openDisk } from '../flasher/disk-io.js';
-import { build3osImage, lvmOn } from '../testkit/threeos-image.js';
+import { build3osImage } from '../testkit/threeos-image.js';
+import { lvmOn } from '../testkit/lvm.js';
 import { attachLoop, detachLoop } from '../testkit/loop.js';
 import { shOk } from '../testkit/sh.js';
 

@@ -7,11 +7,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { attachLoop, detachLoop } from './loop.js';
+import { lvmOn } from './lvm.js';
 import { shOk } from './sh.js';
 
 const MiB = 1024 * 1024;
-export const LVM_CONFIG = 'global { activation = 0 } devices { obtain_device_list_from_udev = 0 }';
-export const LVM_ENV = { ...process.env, LVM_SUPPRESS_FD_WARNINGS: '1' };
 
 export const TYPES = {
   esp: 'c12a7328-f81f-11d2-ba4b-00a0c93ec93b',
@@ -25,10 +24,6 @@ export interface Built3os {
   readonly size: number;
   /** Byte offsets/sizes of the partitions, by role. */
   readonly parts: Record<'boot' | 'config' | 'rootA' | 'rootB' | 'data', { start: number; size: number }>;
-}
-
-export async function lvmOn(dev: string, cmd: string, ...args: string[]): Promise<string> {
-  return shOk(cmd, ['--config', LVM_CONFIG, '--devices', dev, ...args], { env: LVM_ENV });
 }
 
 export async function build3osImage(dir: string, name = '3os.img'): Promise<Built3os> {

@@ -15,7 +15,7 @@ import { seedDisk } from '../../provisioning/seed/seed-disk.js';
 import { runCli } from '../../testkit/cli.js';
 import { attachLoop, detachLoop } from '../../testkit/loop.js';
 import { shOk } from '../../testkit/sh.js';
-import { LVM_CONFIG, LVM_ENV } from '../../testkit/threeos-image.js';
+import { lvmOn } from '../../testkit/lvm.js';
 
 export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
@@ -84,7 +84,7 @@ export async function lvmSizes(disk: string): Promise<{ vgSize: number; vgFree: 
   const p5 = await partRange(disk, 5);
   const dev = await attachLoop(disk, { offset: p5.start, sizeLimit: p5.size, readOnly: true });
   try {
-    const lvm = (cmd: string, ...a: string[]): Promise<string> => shOk(cmd, ['--config', LVM_CONFIG, '--devices', dev, ...a], { env: LVM_ENV });
+    const lvm = (cmd: string, ...a: string[]): Promise<string> => lvmOn(dev, cmd, ...a);
     const [vgSize, vgFree] = (await lvm('vgs', '--noheadings', '--nosuffix', '--units', 'b', '-o', 'vg_size,vg_free', '3os')).trim().split(/\s+/).map(Number);
     const lvs: Record<string, number> = {};
     for (const line of (await lvm('lvs', '--noheadings', '--nosuffix', '--units', 'b', '-o', 'lv_name,lv_size', '3os')).trim().split('\n')) {

@@ -4,13 +4,13 @@
  * and a local HTTP(S) server whose routes can drop a connection half-way, lie about sizes or
  * redirect, and which records the Range headers it was asked for.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { shSyncOk } from '../../testkit/sh.js';
 
 export const MiB = 1024 * 1024;
 
@@ -18,42 +18,38 @@ export function sha256(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex');
 }
 
-export function run(cmd: string, args: string[]): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
 export function makeKey(dir: string, name: string): { pub: string; sec: string } {
   const pub = join(dir, `${name}.pub`);
   const sec = join(dir, `${name}.sec`);
-  run('minisign', ['-G', '-W', '-f', '-p', pub, '-s', sec]);
+  shSyncOk('minisign', ['-G', '-W', '-f', '-p', pub, '-s', sec]);
   return { pub, sec };
 }
 
 /** Sign with the real minisign (prehashed by default, legacy with `legacy`); returns the .minisig text. */
 export function sign(file: string, sec: string, opts: { legacy?: boolean; out?: string } = {}): string {
   const out = opts.out ?? `${file}.minisig`;
-  run('minisign', ['-S', ...(opts.legacy === true ? ['-l'] : []), '-s', sec, '-m', file, '-x', out]);
+  shSyncOk('minisign', ['-S', ...(opts.legacy === true ? ['-l'] : []), '-s', sec, '-m', file, '-x', out]);
   return readFileSync(out, 'utf8');
 }
 
 /** A 6 MiB GPT image with 3os-boot and 3os-config (FAT, 3os/image.json); returns raw and xz paths. */
 export function build3osLike(dir: string, info: Record<string, unknown>): { raw: string; xz: string } {
   const raw = join(dir, 'disk.img');
-  run('truncate', ['-s', String(6 * MiB), raw]);
-  run('sgdisk', ['-o', '-n', '1:2048:+1M', '-t', '1:c12a7328-f81f-11d2-ba4b-00a0c93ec93b', '-c', '1:3os-boot',
+  shSyncOk('truncate', ['-s', String(6 * MiB), raw]);
+  shSyncOk('sgdisk', ['-o', '-n', '1:2048:+1M', '-t', '1:c12a7328-f81f-11d2-ba4b-00a0c93ec93b', '-c', '1:3os-boot',
     '-n', '2:0:+3M', '-t', '2:ebd0a0a2-b9e5-4433-87c0-68b6b72699c7', '-c', '2:3os-config', raw]);
   const cfgStart = 2 * MiB;
-  run('mkfs.fat', ['-F', '12', '-n', '3OS-CONFIG', '--offset', String(cfgStart / 512), raw, String((3 * MiB) / 1024)]);
+  shSyncOk('mkfs.fat', ['-F', '12', '-n', '3OS-CONFIG', '--offset', String(cfgStart / 512), raw, String((3 * MiB) / 1024)]);
   writeFileSync(join(dir, 'image.json'), JSON.stringify(info));
-  run('mmd', ['-i', `${raw}@@${cfgStart}`, '::/3os']);
-  run('mcopy', ['-i', `${raw}@@${cfgStart}`, join(dir, 'image.json'), '::/3os/image.json']);
+  shSyncOk('mmd', ['-i', `${raw}@@${cfgStart}`, '::/3os']);
+  shSyncOk('mcopy', ['-i', `${raw}@@${cfgStart}`, join(dir, 'image.json'), '::/3os/image.json']);
   // Some recognisable payload past the config partition, so the write has data to carry.
   const fill = Buffer.alloc(MiB);
   for (let i = 0; i < fill.length; i++) fill[i] = (i * 31) & 0xff;
   const fd = readFileSync(raw);
   fill.copy(fd, 5 * MiB);
   writeFileSync(raw, fd);
-  run('xz', ['-k', '-f', '-T1', '-6', raw]);
+  shSyncOk('xz', ['-k', '-f', '-T1', '-6', raw]);
   return { raw, xz: `${raw}.xz` };
 }
 
@@ -129,6 +125,6 @@ export async function startServer(tls?: { key: string; cert: string }): Promise<
 export function selfSignedCert(dir: string): { key: string; cert: string } {
   const key = join(dir, 'tls.key');
   const cert = join(dir, 'tls.crt');
-  run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+  shSyncOk('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
   return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
 }

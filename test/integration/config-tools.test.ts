@@ -1,6 +1,5 @@
 // Real tools judge the config secrets and keys: `openssl passwd -6` for SHA-512-crypt,
 // `wpa_passphrase` for Wi-Fi PSKs, `ssh-keygen` for the SSH keys we accept or refuse.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,10 +10,9 @@ import { deriveSerialKey, wifiPsk } from '../../provisioning/config/secrets.js';
 import { randomCryptSalt, sha512Crypt } from '../../provisioning/config/sha512-crypt.js';
 import { parseSshPublicKey } from '../../provisioning/config/ssh-key.js';
 import { validateConfig } from '../../provisioning/config/validate.js';
+import { shSync, shSyncOk } from '../../testkit/sh.js';
 
-function run(cmd: string, args: string[]): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-}
+const run = (cmd: string, args: string[]): string => shSyncOk(cmd, args).trim();
 
 const openssl = (salt: string, pw: string): string => run('openssl', ['passwd', '-6', '-salt', salt, pw]);
 
@@ -213,7 +211,7 @@ done
     writeFileSync(join(dir, 'agent.sh'), SCRIPT);
     writeFileSync(form, r.agentForm);
     writeFileSync(yaml, r.configYaml);
-    execFileSync('dash', [join(dir, 'agent.sh'), form, yaml, out]);
+    shSyncOk('dash', [join(dir, 'agent.sh'), form, yaml, out]);
     expect(readFileSync(join(out, 'hostname'), 'utf8')).toBe('edge-9');
     expect(readFileSync(join(out, 'users.0.password_hash'), 'utf8')).toBe(r.config.users?.[0]?.password_hash);
     expect(readFileSync(join(out, 'users.0.groups'), 'utf8')).toBe('wheel,docker');
@@ -221,12 +219,6 @@ done
     expect(readFileSync(join(out, 'containers.0.env'), 'utf8')).toBe('A=x=y\nB=ü');
 
     writeFileSync(yaml, `${r.configYaml}# hand edit\n`);
-    let code = 0;
-    try {
-      execFileSync('dash', [join(dir, 'agent.sh'), form, yaml, out], { stdio: 'ignore' });
-    } catch (e) {
-      code = (e as { status: number }).status;
-    }
-    expect(code).toBe(4);
+    expect(shSync('dash', [join(dir, 'agent.sh'), form, yaml, out]).code).toBe(4);
   });
 });

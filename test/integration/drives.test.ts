@@ -1,6 +1,5 @@
 // Drive listing, safety checks, unmount and hot-plug on this machine's real sysfs, with loop devices.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { promises as fsp } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,24 +9,19 @@ import { assessTargets } from '../../flasher/drives/assess.js';
 import { prepareTarget } from '../../flasher/drives/prepare.js';
 import { watchDrives, type DriveEvent } from '../../flasher/drives/watcher.js';
 import { drivesCommand } from '../../main/cli/commands/drives.js';
+import { attachLoop, detachLoop, type LoopOptions } from '../../testkit/loop.js';
+import { shSync, shSyncOk } from '../../testkit/sh.js';
 
-const sh = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8' }).trim();
+const sh = (cmd: string, args: string[]): string => shSyncOk(cmd, args).trim();
 let dir: string;
-const loops: string[] = [];
+/** Mounted by a test, unmounted after it (before testkit detaches the test's loop devices). */
 const mounts: string[] = [];
 
-async function attach(name: string, bytes: number, extra: string[] = []): Promise<string> {
+async function attach(name: string, bytes: number, opts: LoopOptions = {}): Promise<string> {
   const f = join(dir, name);
   await fsp.writeFile(f, Buffer.alloc(0));
   await fsp.truncate(f, bytes);
-  const dev = sh('losetup', ['-f', '--show', ...extra, f]);
-  loops.push(dev);
-  return dev;
-}
-
-function detach(dev: string): void {
-  sh('losetup', ['-d', dev]);
-  loops.splice(loops.indexOf(dev), 1);
+  return attachLoop(f, opts);
 }
 
 /** The whole disk behind `/`, found with util-linux (independent of our code). */
@@ -40,9 +34,10 @@ function rootDisk(): string {
 beforeAll(async () => {
   dir = await fsp.mkdtemp(join(tmpdir(), '3os-drives-'));
 });
+afterEach(() => {
+  for (const m of mounts.splice(0)) shSync('umount', [m]);
+});
 afterAll(async () => {
-  for (const m of mounts.splice(0)) execFileSync('umount', [m], { stdio: 'ignore' });
-  for (const l of loops.splice(0)) execFileSync('losetup', ['-d', l], { stdio: 'ignore' });
   await fsp.rm(dir, { recursive: true, force: true });
 });
 
@@ -60,7 +55,7 @@ describe('listing on this machine', () => {
       const without = await listDriveEntries({});
       expect(without.drives.some((d) => d.kind === 'loop')).toBe(false);
     } finally {
-      detach(loop);
+      await detachLoop(loop);
     }
   });
 
@@ -90,7 +85,7 @@ describe('listing on this machine', () => {
       expect(text).not.toContain(loop);
       await expect(drivesCommand.run(['--bogus'], io)).rejects.toMatchObject({ code: 'E_USAGE' });
     } finally {
-      detach(loop);
+      await detachLoop(loop);
     }
   });
 });
@@ -98,15 +93,15 @@ describe('listing on this machine', () => {
 describe('safety checks with real facts', () => {
   it('refuses the system disk, a disk holding the source, a read-only and a too-small target', async () => {
     const big = await attach('fs.img', 32 << 20);
-    execFileSync('mkfs.ext4', ['-q', big]);
+    shSyncOk('mkfs.ext4', ['-q', big]);
     const mnt = join(dir, 'mnt');
     await fsp.mkdir(mnt);
-    execFileSync('mount', [big, mnt]);
+    shSyncOk('mount', [big, mnt]);
     mounts.push(mnt);
     const image = join(mnt, 'source.img');
     await fsp.writeFile(image, Buffer.alloc(6 << 20, 1));
     const small = await attach('small.img', 4 << 20);
-    const ro = await attach('ro.img', 16 << 20, ['-r']);
+    const ro = await attach('ro.img', 16 << 20, { readOnly: true });
     const fine = await attach('fine.img', 16 << 20);
     const out = join(dir, 'out.img');
     const res = await assessTargets([rootDisk(), big, small, ro, fine, out, join(dir, 'nope', 'x.img')], { imagePath: image, imageSize: 6 << 20 });
@@ -127,16 +122,16 @@ describe('safety checks with real facts', () => {
 
   it('prepareTarget unmounts the target (checked with findmnt)', async () => {
     const loop = await attach('mounted.img', 16 << 20);
-    execFileSync('mkfs.ext4', ['-q', loop]);
+    shSyncOk('mkfs.ext4', ['-q', loop]);
     const mnt = join(dir, 'mnt2');
     await fsp.mkdir(mnt);
-    execFileSync('mount', [loop, mnt]);
+    shSyncOk('mount', [loop, mnt]);
     mounts.push(mnt);
     expect(sh('findmnt', ['-n', '-o', 'SOURCE', mnt])).toBe(loop);
     const r = await prepareTarget(loop);
     expect(r.unmounted).toEqual([mnt]);
     mounts.splice(mounts.indexOf(mnt), 1);
-    expect(() => sh('findmnt', ['-n', mnt])).toThrow();
+    expect(shSync('findmnt', ['-n', mnt]).code).not.toBe(0);
     await expect(prepareTarget(rootDisk())).rejects.toMatchObject({ code: 'E_TARGET_SYSTEM' });
   });
 });
@@ -150,13 +145,12 @@ describe('3os detection (partition + FAT modules)', () => {
     const part = JSON.parse(sh('sfdisk', ['-J', loop])) as { partitiontable: { partitions: { start: number; size: number }[] } };
     const cfg = part.partitiontable.partitions[1];
     if (cfg === undefined) throw new Error('no config partition');
-    const cfgLoop = sh('losetup', ['-f', '--show', '-o', String(cfg.start * 512), '--sizelimit', String(cfg.size * 512), img]);
-    loops.push(cfgLoop);
+    const cfgLoop = await attachLoop(img, { offset: cfg.start * 512, sizeLimit: cfg.size * 512 });
     sh('mkfs.fat', ['-n', '3OS-CONFIG', cfgLoop]);
     await fsp.writeFile(join(dir, 'image.json'), JSON.stringify({ flavor: '3os-edge', version: '1.4.2', boards: ['rpi-cm4'] }));
-    execFileSync('mmd', ['-i', cfgLoop, '::3os']);
-    execFileSync('mcopy', ['-i', cfgLoop, join(dir, 'image.json'), '::3os/image.json']);
-    detach(cfgLoop);
+    shSyncOk('mmd', ['-i', cfgLoop, '::3os']);
+    shSyncOk('mcopy', ['-i', cfgLoop, join(dir, 'image.json'), '::3os/image.json']);
+    await detachLoop(cfgLoop);
     const { detect3os } = await import('../../provisioning/detect/detect-3os.js');
     const { drives } = await listDriveEntries({ includeLoop: true, detect3os });
     expect(drives.find((d) => d.device === loop)?.threeOs).toEqual({ version: '3os-edge 1.4.2', board: 'rpi-cm4', partitions: ['3os-boot', '3os-config', '3os-root-a'] });
@@ -164,8 +158,8 @@ describe('3os detection (partition + FAT modules)', () => {
     expect(drives.find((d) => d.device === plain)?.threeOs).toBeUndefined();
     const res = await assessTargets([loop], { detect3os });
     expect(res[0]?.warnings.map((w) => w.code)).toContain('W_HOLDS_3OS');
-    detach(loop);
-    detach(plain);
+    await detachLoop(loop);
+    await detachLoop(plain);
   });
 });
 
@@ -180,14 +174,13 @@ describe('hot-plug watcher', () => {
       await fsp.writeFile(file, Buffer.alloc(0));
       await fsp.truncate(file, 8 << 20);
       const t0 = Date.now();
-      loop = sh('losetup', ['-f', '--show', file]);
-      loops.push(loop);
+      loop = await attachLoop(file);
       const dev = loop;
       await expect.poll(() => events.find((x) => x.e.type === 'added' && x.e.entry.id === dev), { timeout: 2000, interval: 50 }).toBeDefined();
       const added = events.find((x) => x.e.type === 'added' && x.e.entry.id === dev);
       expect((added?.t ?? Infinity) - t0).toBeLessThan(2000);
       const t1 = Date.now();
-      detach(dev);
+      await detachLoop(dev);
       loop = undefined;
       await expect.poll(() => events.find((x) => x.e.type === 'removed' && x.e.entry.id === dev), { timeout: 2000, interval: 50 }).toBeDefined();
       const removed = events.find((x) => x.e.type === 'removed' && x.e.entry.id === dev);
@@ -195,7 +188,7 @@ describe('hot-plug watcher', () => {
       // No storm: exactly one added and one removed event for this device.
       expect(events.filter((x) => x.e.entry.id === dev).map((x) => x.e.type)).toEqual(['added', 'removed']);
     } finally {
-      if (loop !== undefined) detach(loop);
+      if (loop !== undefined) await detachLoop(loop);
       await w.stop();
     }
   });

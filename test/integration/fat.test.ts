@@ -12,7 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDisk, type DiskIO } from '../../flasher/disk-io.js';
 import { isFlashError } from '../../flasher/errors.js';
 import { openFat, type FatVolume } from '../../provisioning/fat/index.js';
-import { expectFsckClean, mdirAll, mdirLine, mtoolsFree, mtype, mustRun, pattern, run } from './fat-tools.js';
+import { attachLoop } from '../../testkit/loop.js';
+import { shSync, shSyncOk } from '../../testkit/sh.js';
+import { expectFsckClean, mdirAll, mdirLine, mtoolsFree, mtype, pattern } from './fat-tools.js';
 
 let work = '';
 beforeAll(async () => {
@@ -85,7 +87,7 @@ function plainTarget(img: string, length: number): Target {
 
 function mkfs(name: string, fatBits: 12 | 16 | 32, kib: number, extra: string[] = []): Target {
   const img = join(work, name);
-  mustRun('mkfs.fat', ['-C', '-F', String(fatBits), '-n', '3OS-CONFIG', ...extra, img, String(kib)]);
+  shSyncOk('mkfs.fat', ['-C', '-F', String(fatBits), '-n', '3OS-CONFIG', ...extra, img, String(kib)]);
   return plainTarget(img, kib * 1024);
 }
 
@@ -128,8 +130,7 @@ async function pokeFat(img: string, offset: number, cluster: number, value: numb
 
 /** First cluster of a file as mshowfat reports it ("::/path <3-7>"). */
 function firstCluster(t: Target, path: string): number {
-  const r = mustRun('mshowfat', ['-i', t.offset ? `${t.img}@@${t.offset}` : t.img, `::/${path}`]);
-  const m = /<(\d+)/u.exec(r.stdout.toString('utf8'));
+  const m = /<(\d+)/u.exec(shSyncOk('mshowfat', ['-i', t.offset ? `${t.img}@@${t.offset}` : t.img, `::/${path}`]));
   return Number(m?.[1]);
 }
 
@@ -155,9 +156,9 @@ async function scenario(t: Target, type: 'FAT12' | 'FAT16' | 'FAT32'): Promise<v
   const src = join(work, 'mtools-src.bin');
   await fsp.writeFile(src, fromMtools);
   const mi = off ? `${t.img}@@${off}` : t.img;
-  mustRun('mcopy', ['-i', mi, src, '::/Hello From Mtools.txt']);
-  mustRun('mmd', ['-i', mi, '::/mdir1']);
-  mustRun('mcopy', ['-i', mi, src, '::/mdir1/x.txt']);
+  shSyncOk('mcopy', ['-i', mi, src, '::/Hello From Mtools.txt']);
+  shSyncOk('mmd', ['-i', mi, '::/mdir1']);
+  shSyncOk('mcopy', ['-i', mi, src, '::/mdir1/x.txt']);
   expected.set('Hello From Mtools.txt', fromMtools);
   expected.set('mdir1/x.txt', fromMtools);
   dirs.add('mdir1');
@@ -295,17 +296,17 @@ describe('FAT writer against mkfs.fat, fsck.fat and mtools', () => {
     const img = join(work, 'gpt.img');
     await fsp.writeFile(img, Buffer.alloc(0));
     await fsp.truncate(img, 48 * 1024 * 1024);
-    mustRun('sgdisk', ['-n', '1:2048:+36M', '-c', '1:3os-config', '-t', '1:0700', img]);
-    const info = mustRun('sfdisk', ['--json', img]).stdout.toString('utf8');
+    shSyncOk('sgdisk', ['-n', '1:2048:+36M', '-c', '1:3os-config', '-t', '1:0700', img]);
+    const info = shSyncOk('sfdisk', ['--json', img]);
     const part = (JSON.parse(info) as { partitiontable: { partitions: { start: number; size: number }[] } }).partitiontable.partitions[0];
     if (part === undefined) throw new Error('no partition');
     const offset = part.start * 512;
     const length = part.size * 512;
-    mustRun('mkfs.fat', ['-F', '16', '-n', '3OS-CONFIG', `--offset=${part.start}`, img, String(length / 1024)]);
+    shSyncOk('mkfs.fat', ['-F', '16', '-n', '3OS-CONFIG', `--offset=${part.start}`, img, String(length / 1024)]);
     const t: Target = { img, offset, length, dev: img, devOffset: offset, fsck: () => fsckRange(img, offset, length) };
     await scenario(t, 'FAT16');
-    const v = run('sgdisk', ['-v', img]);
-    expect(v.status).toBe(0);
+    const v = shSync('sgdisk', ['-v', img]);
+    expect(v.code).toBe(0);
     expect(v.text).toMatch(/No problems found/u);
   });
 
@@ -313,17 +314,13 @@ describe('FAT writer against mkfs.fat, fsck.fat and mtools', () => {
     const img = join(work, 'loop.img');
     await fsp.writeFile(img, Buffer.alloc(0));
     await fsp.truncate(img, 64 * 1024 * 1024);
-    mustRun('sgdisk', ['-n', '1:2048:+48M', '-c', '1:3os-config', '-t', '1:0700', img]);
+    shSyncOk('sgdisk', ['-n', '1:2048:+48M', '-c', '1:3os-config', '-t', '1:0700', img]);
     const offset = 2048 * 512;
     const length = 48 * 1024 * 1024;
-    mustRun('mkfs.fat', ['-F', '32', '-s', '1', '-n', '3OS-CONFIG', `--offset=2048`, img, String(length / 1024)]);
-    const loop = mustRun('losetup', ['-f', '--show', '-o', String(offset), '--sizelimit', String(length), img]).stdout.toString().trim();
-    try {
-      const t: Target = { img, offset, length, dev: loop, devOffset: 0, fsck: () => Promise.resolve(expectFsckClean(loop)) };
-      await scenario(t, 'FAT32');
-    } finally {
-      mustRun('losetup', ['-d', loop]);
-    }
+    shSyncOk('mkfs.fat', ['-F', '32', '-s', '1', '-n', '3OS-CONFIG', `--offset=2048`, img, String(length / 1024)]);
+    const loop = await attachLoop(img, { offset, sizeLimit: length });
+    const t: Target = { img, offset, length, dev: loop, devOffset: 0, fsck: () => Promise.resolve(expectFsckClean(loop)) };
+    await scenario(t, 'FAT32');
   });
 
   it('a full FAT12 root directory is a clear E_FAT_FULL; subdirectories still work', async () => {

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { attachLoop, detachAll, detachLoop } from '../../testkit/loop.js';
 import { runCli } from '../../testkit/cli.js';
 import { shOk } from '../../testkit/sh.js';
-import { lvmOn, TYPES } from '../../testkit/threeos-image.js';
+import { lvmOn } from '../../testkit/lvm.js';
+import { TYPES } from '../../testkit/threeos-image.js';
 import { ERROR_CODES } from '../../flasher/errors.js';
 
 const MiB = 1024 * 1024;

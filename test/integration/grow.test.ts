@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { attachLoop, detachAll, detachLoop } from '../../testkit/loop.js';
 import { runCli } from '../../testkit/cli.js';
 import { sh, shOk } from '../../testkit/sh.js';
-import { build3osImage, lvmOn, type Built3os } from '../../testkit/threeos-image.js';
+import { lvmOn } from '../../testkit/lvm.js';
+import { build3osImage, type Built3os } from '../../testkit/threeos-image.js';
 import { ERROR_CODES } from '../../flasher/errors.js';
 
 const MiB = 1024 * 1024;

@@ -2,12 +2,14 @@
 // Two copies of the same grown image: LVM edits one, we edit the other; the LVM tools must
 // then report identical PVs, VGs and LVs, vgck must pass on ours, and LVM must be able to
 // keep writing on top of our metadata.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { openDisk, type DiskIO } from '../../flasher/disk-io.js';
 import { growVolumeGroup, readPhysicalVolume, lvByteRange, offlineResizeExt4, type StoragePolicy } from '../../provisioning/lvm/index.js';
-import { cleanupAll, LoopDisk, runOk, tempDir } from '../unit/provisioning/lvm/lvm-fixture.js';
+import { attachLoop, detachLoop } from '../../testkit/loop.js';
+import { shOk } from '../../testkit/sh.js';
+import { LoopDisk, tempDir } from './lvm/lvm-fixture.js';
 
 const MiB = 1024 * 1024;
 let dir = '';
@@ -17,11 +19,9 @@ const opened: DiskIO[] = [];
 afterEach(async () => {
   for (const d of opened.splice(0)) await d.close();
   for (const d of disks.splice(0)) await d.detach();
-  await cleanupAll();
   if (dir !== '') await fsp.rm(dir, { recursive: true, force: true });
   dir = '';
 });
-afterAll(cleanupAll);
 
 async function newDisk(name: string, size: number): Promise<LoopDisk> {
   if (dir === '') dir = await tempDir('lvm-grow-');
@@ -81,12 +81,9 @@ describe('growVolumeGroup against pvresize + lvextend', () => {
     expect(cont).toBeDefined();
     if (cont === undefined) return;
     // mkfs.ext4 on the last LV's byte range, through its own loop device.
-    const fsLoop = (await runOk('losetup', ['-f', '--show', '-o', String(cont.start), '--sizelimit', String(cont.length), base.dev])).trim();
-    try {
-      await runOk('mkfs.ext4', ['-q', '-F', fsLoop]);
-    } finally {
-      await runOk('losetup', ['-d', fsLoop]);
-    }
+    const fsLoop = await attachLoop(base.dev, { offset: cont.start, sizeLimit: cont.length });
+    await shOk('mkfs.ext4', ['-q', '-F', fsLoop]);
+    await detachLoop(fsLoop);
     for (const d of opened.splice(0)) await d.close();
     await base.detach();
     await fsp.truncate(base.file, 512 * MiB);
@@ -128,15 +125,15 @@ describe('growVolumeGroup against pvresize + lvextend', () => {
     if (range === undefined) return;
     expect(range.length).toBe(res.volumes.find((v) => v.name === 'containers')?.bytesAfter);
     expect(await offlineResizeExt4(ours.dev, range.start, range.length)).toBe('resized');
-    const chk = (await runOk('losetup', ['-f', '--show', '-r', '-o', String(range.start), '--sizelimit', String(range.length), ours.dev])).trim();
+    const chk = await attachLoop(ours.dev, { readOnly: true, offset: range.start, sizeLimit: range.length });
     try {
-      await runOk('e2fsck', ['-fn', chk]);
-      const sb = await runOk('dumpe2fs', ['-h', chk]);
+      await shOk('e2fsck', ['-fn', chk]);
+      const sb = await shOk('dumpe2fs', ['-h', chk]);
       const blocks = Number(/Block count:\s+(\d+)/.exec(sb)?.[1]);
       const bsize = Number(/Block size:\s+(\d+)/.exec(sb)?.[1]);
       expect(blocks * bsize).toBe(range.length);
     } finally {
-      await runOk('losetup', ['-d', chk]);
+      await detachLoop(chk);
     }
     const [etc] = lvByteRange(reread, 'etc');
     if (etc !== undefined) expect(await offlineResizeExt4(ours.dev, etc.start, etc.length)).toBe('not-ext4');

@@ -6,32 +6,28 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiskIO } from '../../flasher/disk-io.js';
 import { FlashError } from '../../flasher/errors.js';
 import { growDataPartition, randomizeDiskGuid, readPartitionTable } from '../../provisioning/partition/index.js';
 import {
-  attach,
-  attached,
-  detach,
-  detachAll,
   expectSameAsReference,
   expectSgdiskClean,
   flashCopy,
   grow,
   make3osGpt,
   make3osMbr,
-  mustRun,
   newImage,
   referenceGrowGpt,
   referenceGrowMbr,
-  run,
   sameBytes,
   snapshot,
   sfdiskDump,
   sfdiskJson,
   withDisk,
 } from './partition-tools.js';
+import { attachLoopSync, attachedLoops, detachAll, detachLoopSync } from '../../testkit/loop.js';
+import { shSync, shSyncOk } from '../../testkit/sh.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -45,12 +41,7 @@ beforeAll(() => {
   mbrImage = newImage(dir, '3os-mbr.img', make3osMbr);
 });
 
-afterEach(() => {
-  detachAll();
-});
-
 afterAll(() => {
-  detachAll();
   if (dir !== '') rmSync(dir, { recursive: true, force: true });
 });
 
@@ -58,24 +49,24 @@ describe('GPT on 4096-byte sectors', () => {
   it('grows a 4Kn loop device with a GPT made by sgdisk on it, like sfdisk does', async () => {
     const base = join(dir, '4k-base.img');
     writeFileSync(base, '');
-    mustRun('truncate', ['-s', '64M', base]);
-    const mk = attach(base, 4096);
+    shSyncOk('truncate', ['-s', '64M', base]);
+    const mk = attachLoopSync(base, { sectorSize: 4096 });
     make3osGpt(mk, 4096);
-    detach(mk);
+    detachLoopSync(mk);
     const ours = join(dir, '4k-ours.img');
     const ref = join(dir, '4k-ref.img');
     flashCopy(base, ours, GiB);
     flashCopy(base, ref, GiB);
-    const dev = attach(ours, 4096);
-    const refDev = attach(ref, 4096);
+    const dev = attachLoopSync(ours, { sectorSize: 4096 });
+    const refDev = attachLoopSync(ref, { sectorSize: 4096 });
     const r = await grow(dev);
     expect(r).toMatchObject({ changed: true, sectorSize: 4096, after: { start: 45 * MiB, size: (262138 - 45 * 256 + 1) * 4096 } });
     expectSgdiskClean(dev);
     referenceGrowGpt(refDev, 5);
     expect(sfdiskDump(dev)).toBe(sfdiskDump(refDev));
     expect(sfdiskJson(dev).partitiontable).toMatchObject({ sectorsize: 4096, lastlba: 262138 });
-    detach(dev);
-    detach(refDev);
+    detachLoopSync(dev);
+    detachLoopSync(refDev);
     expectSameAsReference(ours, ref, GiB, r);
   });
 
@@ -83,7 +74,7 @@ describe('GPT on 4096-byte sectors', () => {
     const ours = join(dir, 'mismatch.img');
     flashCopy(gptImage, ours, 256 * MiB);
     snapshot(ours, `${ours}.before`);
-    const dev = attach(ours, 4096);
+    const dev = attachLoopSync(ours, { sectorSize: 4096 });
     const ops: ((d: DiskIO) => Promise<unknown>)[] = [(d) => readPartitionTable(d), (d) => growDataPartition(d)];
     for (const op of ops) {
       const e: unknown = await withDisk(dev, op).catch((err: unknown) => err);
@@ -91,7 +82,7 @@ describe('GPT on 4096-byte sectors', () => {
       expect((e as FlashError).code).toBe('E_PARTITION_TABLE');
       expect((e as FlashError).message).toMatch(/image built for 512-byte sectors, target uses 4096/);
     }
-    detach(dev);
+    detachLoopSync(dev);
     expect(sameBytes(ours, `${ours}.before`)).toBe(true);
   });
 });
@@ -107,8 +98,7 @@ describe('MBR grow against sfdisk', () => {
     const r = await grow(ours);
     expect(r).toMatchObject({ changed: true, kind: 'mbr', index: 6 });
     referenceGrowMbr(ref, [4, 6]);
-    const v = mustRun('sfdisk', ['--verify', ours]);
-    expect(v.text).toMatch(/No errors detected/);
+    expect(shSyncOk('sfdisk', ['--verify', ours])).toMatch(/No errors detected/);
     expect(sfdiskDump(ours)).toBe(sfdiskDump(ref));
     const p6 = sfdiskJson(ours).partitiontable.partitions[5];
     expect(p6).toMatchObject({ size: 2097152 - (p6?.start ?? 0) });
@@ -120,18 +110,18 @@ describe('MBR grow against sfdisk', () => {
   it('grows a primary-only last partition like sfdisk, on a loop device', async () => {
     const base = join(dir, 'prim.img');
     writeFileSync(base, '');
-    mustRun('truncate', ['-s', '64M', base]);
-    mustRun('sfdisk', ['--no-reread', base], 'label: dos\nstart=2048, size=8M, type=c\nsize=16M, type=83\n');
+    shSyncOk('truncate', ['-s', '64M', base]);
+    shSyncOk('sfdisk', ['--no-reread', base], { input: 'label: dos\nstart=2048, size=8M, type=c\nsize=16M, type=83\n' });
     const ours = join(dir, 'prim-ours.img');
     const ref = join(dir, 'prim-ref.img');
     // 12 GiB: beyond the CHS limit, so the end CHS is capped (FE FF FF)
     flashCopy(base, ours, 12 * GiB);
     flashCopy(base, ref, 12 * GiB);
-    const dev = attach(ours);
+    const dev = attachLoopSync(ours);
     const r = await grow(dev, { partition: 'last' });
     expect(r).toMatchObject({ index: 2, after: { size: (12 * 2097152 - 18432) * 512 } });
-    expect(mustRun('sfdisk', ['--verify', dev]).text).toMatch(/No errors detected/);
-    detach(dev);
+    expect(shSyncOk('sfdisk', ['--verify', dev])).toMatch(/No errors detected/);
+    detachLoopSync(dev);
     referenceGrowMbr(ref, [2]);
     expect(sfdiskDump(ours)).toBe(sfdiskDump(ref));
     expectSameAsReference(ours, ref, 12 * GiB, r);
@@ -147,14 +137,14 @@ describe('MBR grow against sfdisk', () => {
 });
 
 describe('test hygiene', () => {
-  it('detaches what it attaches', () => {
+  it('detaches what it attaches (testkit/loop.ts)', async () => {
     const probe = join(dir, 'probe.img');
     writeFileSync(probe, '');
-    mustRun('truncate', ['-s', '1M', probe]);
-    const dev = attach(probe);
-    detachAll();
-    expect(attached).toEqual([]);
-    expect(run('losetup', ['-j', probe]).stdout.trim()).toBe('');
+    shSyncOk('truncate', ['-s', '1M', probe]);
+    const dev = attachLoopSync(probe);
+    await detachAll();
+    expect(attachedLoops()).toEqual([]);
+    expect(shSync('losetup', ['-j', probe]).stdout.trim()).toBe('');
     expect(dev).toMatch(/^\/dev\/loop\d+$/);
   });
 });

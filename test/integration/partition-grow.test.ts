@@ -7,20 +7,16 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlashError } from '../../flasher/errors.js';
 import { find3osPartitions, randomizeDiskGuid, readPartitionTable } from '../../provisioning/partition/index.js';
 import {
-  attach,
   corruptByte,
-  detach,
-  detachAll,
   expectSameAsReference,
   expectSgdiskClean,
   flashCopy,
   grow,
   make3osGpt,
-  mustRun,
   newImage,
   referenceGrowGpt,
   sameBytes,
@@ -31,6 +27,8 @@ import {
   sgdiskVerify,
   withDisk,
 } from './partition-tools.js';
+import { attachLoopSync, detachLoopSync } from '../../testkit/loop.js';
+import { shSyncOk } from '../../testkit/sh.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -42,12 +40,7 @@ beforeAll(() => {
   gptImage = newImage(dir, '3os-gpt.img', (p) => make3osGpt(p));
 });
 
-afterEach(() => {
-  detachAll();
-});
-
 afterAll(() => {
-  detachAll();
   if (dir !== '') rmSync(dir, { recursive: true, force: true });
 });
 
@@ -74,7 +67,7 @@ describe('GPT grow against sgdisk/sfdisk', () => {
     referenceGrowGpt(ref, 5);
     expect(r).toMatchObject({ changed: true, kind: 'gpt', index: 5, backupMoved: true, after: { start: 45 * MiB, size: (2097118 - 45 * 2048 + 1) * 512 } });
     expectSgdiskClean(ours);
-    mustRun('sfdisk', ['--verify', ours]);
+    shSyncOk('sfdisk', ['--verify', ours]);
     expect(sfdiskDump(ours)).toBe(sfdiskDump(ref));
     expect(sgdiskPrint(ours)).toBe(sgdiskPrint(ref));
     const j = sfdiskJson(ours).partitiontable;
@@ -88,15 +81,15 @@ describe('GPT grow against sgdisk/sfdisk', () => {
     const ref = join(dir, 'loop-ref.img');
     flashCopy(gptImage, ours, GiB);
     flashCopy(gptImage, ref, GiB);
-    const dev = attach(ours);
-    const refDev = attach(ref);
+    const dev = attachLoopSync(ours);
+    const refDev = attachLoopSync(ref);
     const r = await grow(dev);
     expect(r.diskSize).toBe(GiB);
     referenceGrowGpt(refDev, 5);
     expectSgdiskClean(dev);
     expect(sfdiskDump(dev)).toBe(sfdiskDump(refDev));
-    detach(dev);
-    detach(refDev);
+    detachLoopSync(dev);
+    detachLoopSync(refDev);
     expectSameAsReference(ours, ref, GiB, r);
   });
 
@@ -112,7 +105,7 @@ describe('GPT grow against sgdisk/sfdisk', () => {
     // an sgdisk disk whose last partition already ends at the last usable LBA
     const full = join(dir, 'full.img');
     flashCopy(gptImage, full, 64 * MiB);
-    mustRun('sfdisk', ['--no-reread', '-N', '5', full], ', +\n');
+    shSyncOk('sfdisk', ['--no-reread', '-N', '5', full], { input: ', +\n' });
     snapshot(full, `${full}.before`);
     expect((await grow(full)).changed).toBe(false);
     expect(sameBytes(full, `${full}.before`)).toBe(true);
@@ -159,9 +152,9 @@ describe('GPT grow against sgdisk/sfdisk', () => {
   it('refuses when 3os-data is not the last partition, leaving the disk untouched', async () => {
     const img = join(dir, 'notlast.img');
     writeFileSync(img, '');
-    mustRun('truncate', ['-s', '64M', img]);
-    mustRun('sgdisk', ['-n', '1:1M:+8M', '-t', '1:ef00', '-c', '1:3os-boot', '-n', '2:0:+8M', '-t', '2:8e00', '-c', '2:3os-data', '-n', '3:0:+8M', '-t', '3:8300', '-c', '3:extra', img]);
-    mustRun('truncate', ['-s', '256M', img]);
+    shSyncOk('truncate', ['-s', '64M', img]);
+    shSyncOk('sgdisk', ['-n', '1:1M:+8M', '-t', '1:ef00', '-c', '1:3os-boot', '-n', '2:0:+8M', '-t', '2:8e00', '-c', '2:3os-data', '-n', '3:0:+8M', '-t', '3:8300', '-c', '3:extra', img]);
+    shSyncOk('truncate', ['-s', '256M', img]);
     snapshot(img, `${img}.before`);
     const e: unknown = await grow(img).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(FlashError);

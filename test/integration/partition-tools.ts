@@ -1,63 +1,16 @@
 /**
  * Real-tool helpers for the partition-grow integration test: sgdisk and sfdisk build the disks
  * and judge (and reproduce) our results; losetup attaches files as 512- or 4096-byte-sector
- * block devices. Missing tools fail loudly (CI must install gdisk, fdisk and util-linux).
- * Every loop device attached here is remembered so the test can detach it in afterEach.
+ * block devices (testkit/loop.ts, detached after every test). Missing tools fail loudly (CI must
+ * install gdisk, fdisk and util-linux). Tools run through testkit/sh.ts.
  */
-import { spawnSync } from 'node:child_process';
 import { closeSync, copyFileSync, openSync, readSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { openDisk, type DiskIO } from '../../flasher/disk-io.js';
 import { growDataPartition, type GrowOptions } from '../../provisioning/partition/index.js';
 import type { GrowTableResult } from '../../provisioning/partition/types.js';
-
-const ENV = { ...process.env, LC_ALL: 'C', LANG: 'C' };
-
-export interface RunResult {
-  readonly status: number;
-  readonly text: string;
-  readonly stdout: string;
-}
-
-/** Run a tool (optionally with stdin); a tool that cannot be started throws. */
-export function run(cmd: string, args: readonly string[], input?: string): RunResult {
-  const r = spawnSync(cmd, args, { env: ENV, input, maxBuffer: 64 * 1024 * 1024 });
-  if (r.error !== undefined) throw new Error(`${cmd} could not run (is it installed?): ${r.error.message}`);
-  const stdout = r.stdout.toString('utf8');
-  return { status: r.status ?? -1, stdout, text: `${stdout}${r.stderr.toString('utf8')}` };
-}
-
-export function mustRun(cmd: string, args: readonly string[], input?: string): RunResult {
-  const r = run(cmd, args, input);
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.text}`);
-  return r;
-}
-
-/** Loop devices attached by this test process. */
-export const attached: string[] = [];
-
-export function attach(file: string, sectorSize = 512): string {
-  const dev = mustRun('losetup', ['-f', '--show', '--sector-size', String(sectorSize), file]).stdout.trim();
-  attached.push(dev);
-  return dev;
-}
-
-export function detach(dev: string): void {
-  const i = attached.indexOf(dev);
-  if (i >= 0) attached.splice(i, 1);
-  mustRun('losetup', ['-d', dev]);
-}
-
-export function detachAll(): void {
-  for (const dev of [...attached]) {
-    try {
-      detach(dev);
-    } catch {
-      // keep detaching the others; a leftover shows up in `losetup -a`
-    }
-  }
-}
+import { shSync, shSyncOk, type ShResult } from '../../testkit/sh.js';
 
 /** Copy an image and extend the copy (sparse) to `size` bytes, like flashing it onto a bigger disk. */
 export function flashCopy(src: string, dst: string, size: number): void {
@@ -67,7 +20,7 @@ export function flashCopy(src: string, dst: string, size: number): void {
 
 /** `sfdisk --dump`, with the device name replaced so dumps of two disks compare. */
 export function sfdiskDump(dev: string): string {
-  return mustRun('sfdisk', ['--dump', dev]).stdout.split(dev).join('DEV');
+  return shSyncOk('sfdisk', ['--dump', dev]).split(dev).join('DEV');
 }
 
 /** `sfdisk -J` parsed. */
@@ -83,35 +36,35 @@ export interface SfdiskJson {
 }
 
 export function sfdiskJson(dev: string): SfdiskJson {
-  return JSON.parse(mustRun('sfdisk', ['-J', dev]).stdout) as SfdiskJson;
+  return JSON.parse(shSyncOk('sfdisk', ['-J', dev])) as SfdiskJson;
 }
 
 /** `sgdisk -v` must say "No problems found" and exit 0. */
-export function sgdiskVerify(dev: string): RunResult {
-  return run('sgdisk', ['-v', dev]);
+export function sgdiskVerify(dev: string): ShResult {
+  return shSync('sgdisk', ['-v', dev]);
 }
 
 /** `sgdisk -p` with the device name stripped. */
 export function sgdiskPrint(dev: string): string {
-  return mustRun('sgdisk', ['-p', dev]).stdout.split(dev).join('DEV');
+  return shSyncOk('sgdisk', ['-p', dev]).split(dev).join('DEV');
 }
 
 /** Grow the last partition the way the real tools do: `sgdisk -e`, then sfdisk `-N n` with ', +'. */
 export function referenceGrowGpt(dev: string, partNo: number): void {
-  mustRun('sgdisk', ['-e', dev]);
-  mustRun('sfdisk', ['--no-reread', '--no-tell-kernel', '-N', String(partNo), dev], ', +\n');
+  shSyncOk('sgdisk', ['-e', dev]);
+  shSyncOk('sfdisk', ['--no-reread', '--no-tell-kernel', '-N', String(partNo), dev], { input: ', +\n' });
 }
 
 /** sfdisk `', +'` on the container and then on the last logical partition (or just a primary). */
 export function referenceGrowMbr(dev: string, partNos: readonly number[]): void {
-  for (const n of partNos) mustRun('sfdisk', ['--no-reread', '--no-tell-kernel', '-N', String(n), dev], ', +\n');
+  for (const n of partNos) shSyncOk('sfdisk', ['--no-reread', '--no-tell-kernel', '-N', String(n), dev], { input: ', +\n' });
 }
 
 /** Whole-file byte comparison (cmp streams it; the files are sparse but may be GiB-sized). */
 export function sameBytes(a: string, b: string): boolean {
-  const r = run('cmp', [a, b]);
-  if (r.status > 1) throw new Error(`cmp failed: ${r.text}`);
-  return r.status === 0;
+  const r = shSync('cmp', [a, b]);
+  if (r.code > 1) throw new Error(`cmp failed: ${r.text}`);
+  return r.code === 0;
 }
 
 /** Compare byte ranges [offset, offset+length) of two files. */
@@ -137,12 +90,12 @@ function readRange(path: string, offset: number, length: number): Buffer {
 
 /** A sparse copy to compare against later (cp keeps holes). */
 export function snapshot(src: string, dst: string): void {
-  mustRun('cp', ['--sparse=always', src, dst]);
+  shSyncOk('cp', ['--sparse=always', src, dst]);
 }
 
 /** The 3os GPT layout of the standard, small: 8 MiB boot, 4 MiB config, 16 MiB roots, data to the end. */
 export function make3osGpt(dev: string, sectorSize = 512): void {
-  mustRun('sgdisk', [
+  shSyncOk('sgdisk', [
     '-a', String((1024 * 1024) / sectorSize),
     '-n', '1:1M:+8M', '-t', '1:ef00', '-c', '1:3os-boot',
     '-n', '2:0:+4M', '-t', '2:0700', '-c', '2:3os-config',
@@ -166,7 +119,7 @@ export function make3osMbr(dev: string): void {
     'size=16M, type=8e',
     '',
   ].join('\n');
-  mustRun('sfdisk', ['--no-reread', '--no-tell-kernel', dev], script);
+  shSyncOk('sfdisk', ['--no-reread', '--no-tell-kernel', dev], { input: script });
 }
 
 const MiB = 1024 * 1024;
@@ -212,7 +165,7 @@ export function expectSameAsReference(ours: string, ref: string, size: number, r
 export function expectSgdiskClean(dev: string): void {
   const v = sgdiskVerify(dev);
   expect(v.text).toMatch(/No problems found/);
-  expect(v.status).toBe(0);
+  expect(v.code).toBe(0);
 }
 
 /** A new 64 MiB image in `dir`, partitioned by `make`. */

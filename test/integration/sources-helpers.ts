@@ -1,21 +1,11 @@
 /**
- * Helpers for the image-source integration tests: run real tools, hash streams, build a mixed
- * random+zero test image, and drain an opened image into a hash or a FlashError.
+ * Helpers for the image-source integration tests: hash streams, build a mixed random+zero test
+ * image, and drain an opened image into a hash or a FlashError. Tools run through testkit/sh.ts.
  */
-import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { promisify } from 'node:util';
 import { isFlashError, type FlashError } from '../../flasher/errors.js';
-
-export const run = promisify(execFile);
-
-/** Run a shell command (real tools); fails loudly when the tool is missing. */
-export async function sh(cmd: string, cwd: string): Promise<string> {
-  const { stdout } = await run('sh', ['-c', cmd], { cwd, maxBuffer: 1 << 26 });
-  return stdout;
-}
 
 export function sha256(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex');

@@ -11,7 +11,8 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isFlashError } from '../../flasher/errors.js';
 import { openImage, type OpenImageOptions } from '../../flasher/source/open-image.js';
-import { drain, makeImage, run, sh, sha256 } from './sources-helpers.js';
+import { sh, shScript } from '../../testkit/sh.js';
+import { drain, makeImage, sha256 } from './sources-helpers.js';
 
 let dir: string;
 let img: Buffer;
@@ -52,7 +53,7 @@ beforeAll(async () => {
   img = await makeImage(join(dir, 'disk.img'), 24);
   imgSha = sha256(img);
   await writeFile(join(dir, 'README.txt'), 'not the image\n'.repeat(100_000)); // bigger than nothing, smaller than the image
-  for (const v of VARIANTS) await sh(v.cmd, dir);
+  for (const v of VARIANTS) await shScript(v.cmd, { cwd: dir });
 }, 300_000);
 
 afterAll(async () => {
@@ -179,11 +180,11 @@ describe('local source errors', () => {
     const image = await openImage(join(dir, 'mt.img.xz'));
     const it = (image.stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
     await it.next();
-    const before = await run('ps', ['--ppid', String(process.pid), '-o', 'comm=']);
+    const before = await sh('ps', ['--ppid', String(process.pid), '-o', 'comm=']);
     expect(before.stdout).toMatch(/\bxz\b/);
     await image.close();
     await image.close(); // idempotent
-    const after = await run('ps', ['--ppid', String(process.pid), '-o', 'comm=']).catch(() => ({ stdout: '' }));
+    const after = await sh('ps', ['--ppid', String(process.pid), '-o', 'comm=']);
     expect(after.stdout).not.toMatch(/\bxz\b/);
   });
   it('an aborted signal stops the stream with E_CANCELLED', async () => {

@@ -3,11 +3,11 @@
  * legacy (Ed) verify; a flipped byte, an altered trusted comment, another key and a garbled file
  * do not.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shSyncOk } from '../../../testkit/sh.js';
 import { parsePublicKey, parseSignature, verifyBytes, verifyFile, type PublicKey } from '../../../flasher/catalog/minisign.js';
 
 let dir: string;
@@ -15,9 +15,7 @@ let key: PublicKey;
 let other: PublicKey;
 let data: Buffer;
 
-function minisign(...args: string[]): string {
-  return execFileSync('minisign', args, { encoding: 'utf8' });
-}
+const minisign = (...args: string[]): string => shSyncOk('minisign', args);
 
 async function verdict(p: Promise<unknown>): Promise<string> {
   try {

@@ -5,12 +5,11 @@ import { promises as fsp } from 'node:fs';
 import { openDisk } from '../../../flasher/disk-io.js';
 import { writeConfigNodes } from '../../../provisioning/lvm/config-text.js';
 import { readPhysicalVolume } from '../../../provisioning/lvm/read-pv.js';
-import { cleanupAll, LoopDisk, tempDir } from './lvm-fixture.js';
+import { LoopDisk, tempDir } from './lvm-fixture.js';
 
 describe('round trip of real LVM metadata', () => {
   let dir = '';
   afterEach(async () => {
-    await cleanupAll();
     if (dir !== '') await fsp.rm(dir, { recursive: true, force: true });
   });
 

@@ -1,33 +1,18 @@
 /**
- * Test helper: image files on loop devices and the real LVM tools in metadata-only mode.
- *
- * Every LVM command is restricted to one loop device (--devices, or a global_filter for pvck)
- * with activation off, so tests never see other people's VGs. Callers must `detach()` in
- * afterEach/finally; `cleanupAll()` detaches whatever is still attached.
+ * Test helper: image files on loop devices and the real LVM tools in metadata-only mode, on top of
+ * testkit/ (loop.ts: every device is detached after the test even when it fails; lvm.ts: every LVM
+ * command restricted to this device with activation off, so tests never see other people's VGs).
  */
-import { sh, type ShResult } from '../../../testkit/sh.js';
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
-
-export type RunResult = ShResult;
-
-/** The shared tool runner (testkit/sh.ts), with LVM's fd warnings off. */
-export function run(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
-  return sh(cmd, args, { env: { ...process.env, LVM_SUPPRESS_FD_WARNINGS: '1', ...env } });
-}
-
-export async function runOk(cmd: string, args: readonly string[]): Promise<string> {
-  const r = await run(cmd, args);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-}
-
-export const LVM_CONFIG = 'global { activation = 0 } devices { obtain_device_list_from_udev = 0 }';
-
-const attached = new Set<string>();
+import { attachLoop, detachLoop, refreshLoopSize } from '../../../testkit/loop.js';
+import { lvmOn, lvmRun } from '../../../testkit/lvm.js';
+import type { ShResult } from '../../../testkit/sh.js';
 
 export class LoopDisk {
+  private detached = false;
+
   private constructor(
     public readonly file: string,
     public readonly dev: string,
@@ -43,43 +28,29 @@ export class LoopDisk {
   }
 
   public static async attach(file: string): Promise<LoopDisk> {
-    const dev = (await runOk('losetup', ['-f', '--show', file])).trim();
-    attached.add(dev);
-    return new LoopDisk(file, dev);
+    return new LoopDisk(file, await attachLoop(file));
   }
 
   /** Run an LVM command restricted to this device; returns stdout, throws on failure. */
-  public async lvm(cmd: string, ...args: string[]): Promise<string> {
-    const r = await this.lvmRaw(cmd, ...args);
-    if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-    return r.stdout;
+  public lvm(cmd: string, ...args: string[]): Promise<string> {
+    return lvmOn(this.dev, cmd, ...args);
   }
 
-  public lvmRaw(cmd: string, ...args: string[]): Promise<RunResult> {
-    if (cmd === 'pvck') {
-      const cfg = `global { activation = 0 } devices { obtain_device_list_from_udev = 0 global_filter = [ "a|^${this.dev}$|", "r|.*|" ] }`;
-      return run(cmd, ['--config', cfg, ...args]);
-    }
-    return run(cmd, ['--config', LVM_CONFIG, '--devices', this.dev, ...args]);
+  public lvmRaw(cmd: string, ...args: string[]): Promise<ShResult> {
+    return lvmRun(this.dev, cmd, ...args);
   }
 
   /** Grow (or shrink) the backing file and tell the loop driver (losetup -c). */
   public async resize(size: number): Promise<void> {
     await fsp.truncate(this.file, size);
-    await runOk('losetup', ['-c', this.dev]);
+    await refreshLoopSize(this.dev);
   }
 
+  /** Detach now (before the test ends, e.g. to reattach a copy); once only. */
   public async detach(): Promise<void> {
-    if (!attached.has(this.dev)) return;
-    attached.delete(this.dev);
-    await run('losetup', ['-d', this.dev]);
-  }
-}
-
-export async function cleanupAll(): Promise<void> {
-  for (const dev of [...attached]) {
-    attached.delete(dev);
-    await run('losetup', ['-d', dev]);
+    if (this.detached) return;
+    this.detached = true;
+    await detachLoop(this.dev);
   }
 }
 

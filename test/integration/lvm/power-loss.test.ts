@@ -5,12 +5,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { promises as fsp } from 'node:fs';
 import { openDisk, type DiskIO } from '../../../flasher/disk-io.js';
 import { growVolumeGroup, readPhysicalVolume } from '../../../provisioning/lvm/index.js';
-import { cleanupAll, LoopDisk, tempDir } from './lvm-fixture.js';
+import { LoopDisk, tempDir } from './lvm-fixture.js';
 
 const MiB = 1024 * 1024;
 let dir = '';
 afterEach(async () => {
-  await cleanupAll();
   if (dir !== '') await fsp.rm(dir, { recursive: true, force: true });
   dir = '';
 });

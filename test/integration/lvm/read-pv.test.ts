@@ -7,14 +7,13 @@ import { encodeLabel } from '../../../provisioning/lvm/label.js';
 import { encodeMdaHeader } from '../../../provisioning/lvm/mda.js';
 import { readPhysicalVolume } from '../../../provisioning/lvm/read-pv.js';
 import { lvByteRange } from '../../../provisioning/lvm/lv-range.js';
-import { cleanupAll, LoopDisk, tempDir } from './lvm-fixture.js';
+import { LoopDisk, tempDir } from './lvm-fixture.js';
 
 const MiB = 1024 * 1024;
 let dir = '';
 const ios: DiskIO[] = [];
 afterEach(async () => {
   for (const io of ios.splice(0)) await io.close();
-  await cleanupAll();
   if (dir !== '') await fsp.rm(dir, { recursive: true, force: true });
   dir = '';
 });

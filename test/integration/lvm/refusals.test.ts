@@ -7,14 +7,14 @@ import { promises as fsp } from 'node:fs';
 import { openDisk, type DiskIO } from '../../../flasher/disk-io.js';
 import { growVolumeGroup, readPhysicalVolume } from '../../../provisioning/lvm/index.js';
 import { writeMetadata } from '../../../provisioning/lvm/write-metadata.js';
-import { cleanupAll, LoopDisk, LVM_CONFIG, runOk, storeMetadataText, tempDir } from './lvm-fixture.js';
+import { lvmOn } from '../../../testkit/lvm.js';
+import { LoopDisk, storeMetadataText, tempDir } from './lvm-fixture.js';
 
 const MiB = 1024 * 1024;
 let dir = '';
 const ios: DiskIO[] = [];
 afterEach(async () => {
   for (const io of ios.splice(0)) await io.close();
-  await cleanupAll();
   if (dir !== '') await fsp.rm(dir, { recursive: true, force: true });
   dir = '';
 });
@@ -67,9 +67,8 @@ describe('growVolumeGroup refuses what it does not understand', () => {
   it('a VG with two PVs', async () => {
     const a = await disk('a.img');
     const b = await disk('b.img');
-    const cfg = ['--config', LVM_CONFIG, '--devices', `${a.dev},${b.dev}`];
-    await runOk('pvcreate', [...cfg, a.dev, b.dev]);
-    await runOk('vgcreate', [...cfg, '3os', a.dev, b.dev]);
+    await lvmOn([a.dev, b.dev], 'pvcreate', a.dev, b.dev);
+    await lvmOn([a.dev, b.dev], 'vgcreate', '3os', a.dev, b.dev);
     await expectRefusal(a, 'E_LVM_UNSUPPORTED', /2 physical volumes/);
   });
 

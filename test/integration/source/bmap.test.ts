@@ -1,10 +1,10 @@
 // bmap parsing against files made by the real `bmaptool create` (format 2.0), older formats
 // derived from them with the file checksum recomputed by openssl, and every rejection rule.
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shScriptSync } from '../../../testkit/sh.js';
 import { isFlashError } from '../../../flasher/errors.js';
 import { findBmap, parseBmap, rangeBytes, rangeHasher } from '../../../flasher/source/bmap.js';
 
@@ -14,9 +14,7 @@ let bmapBytes: Buffer;
 const BS = 4096;
 const IMAGE_SIZE = 5 * 1024 * 1024 + 1424; // short last block
 
-function sh(cmd: string, input?: Buffer): Buffer {
-  return execFileSync('sh', ['-c', cmd], { cwd: dir, input });
-}
+const sh = (script: string, input?: Buffer): Buffer => shScriptSync(script, { cwd: dir, input });
 
 function reason(bytes: Buffer | string): string {
   try {
@@ -77,7 +75,7 @@ describe('parseBmap on bmaptool output', () => {
     t[at] = 'i'.charCodeAt(0);
     expect(reason(t)).toMatch(/checksum does not match/);
     // and bmaptool agrees
-    execFileSync('sh', ['-c', 'cat > bad.bmap'], { cwd: dir, input: t });
+    sh('cat > bad.bmap', t);
     expect(() => sh('bmaptool copy --bmap bad.bmap img copy2.img 2>/dev/null')).toThrow();
   });
 

@@ -1,11 +1,11 @@
 // Decoded-size probes against files made by the real tools: the xz index (checked against
 // `xz --robot --list`), zstd frame headers, the gzip ISIZE trust rule, and zip (incl. zip64).
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shScriptSync } from '../../../testkit/sh.js';
 import { gzipIsize, xzDecodedSize } from '../../../flasher/source/size-probe.js';
 import { chooseEntry, inspectZipFile } from '../../../flasher/source/zip-source.js';
 import { zstdDecodedSize } from '../../../flasher/source/zstd-frames.js';
@@ -13,9 +13,7 @@ import { zstdDecodedSize } from '../../../flasher/source/zstd-frames.js';
 let dir: string;
 const SIZE = 3 * 1024 * 1024 + 777;
 
-function sh(cmd: string): string {
-  return execFileSync('sh', ['-c', cmd], { cwd: dir }).toString();
-}
+const sh = (script: string): string => shScriptSync(script, { cwd: dir }).toString();
 
 async function probe(file: string, f: typeof xzDecodedSize): Promise<number | undefined> {
   const fh = await open(join(dir, file), 'r');

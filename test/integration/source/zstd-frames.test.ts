@@ -1,13 +1,14 @@
 // The zstd frame splitter on files made by the real zstd: frame boundaries found in any chunking,
 // skippable frames dropped, and the per-frame decoder (here with `zstd -dc` per frame, since Node 20
 // has no built-in zstd) reproducing the source, or failing with E_TRUNCATED / E_FORMAT_CORRUPT.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Duplex, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shScriptSync } from '../../../testkit/sh.js';
 import { isFlashError } from '../../../flasher/errors.js';
 import { builtinZstdFactory, framedZstdDecoder } from '../../../flasher/source/zstd-builtin.js';
 import { ZstdFrameScanner } from '../../../flasher/source/zstd-frames.js';
@@ -17,9 +18,7 @@ let parts: Buffer[];
 let file: Buffer;
 let frameFiles: Buffer[];
 
-function sh(cmd: string): Buffer {
-  return execFileSync('sh', ['-c', cmd], { cwd: dir, maxBuffer: 1 << 28 });
-}
+const sh = (script: string): Buffer => shScriptSync(script, { cwd: dir });
 
 function skippable(n: number): Buffer {
   const h = Buffer.alloc(8);

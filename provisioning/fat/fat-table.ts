@@ -52,6 +52,10 @@ export function setFat12(buf: Uint8Array, n: number, value: number): void {
   }
 }
 
+/** Entry 1's "volume was cleanly unmounted" bit (FAT16 bit 15, FAT32 bit 27; spec section 4). */
+export const FAT16_CLEAN_SHUTDOWN = 0x8000;
+export const FAT32_CLEAN_SHUTDOWN = 0x08000000;
+
 export class FatTable {
   public readonly limits: FatLimits;
   private readonly dirty = new Set<number>();
@@ -129,6 +133,36 @@ export class FatTable {
     const isFree = value === 0;
     if (wasFree && !isFree) this.free--;
     if (!wasFree && isFree) this.free++;
+  }
+
+  /** Bytes of the table that hold entries 0 .. clusterCount + 1 (what fsck.fat compares between copies). */
+  public get usedBytes(): number {
+    const bits = this.geo.type === 'FAT12' ? 12 : this.geo.type === 'FAT16' ? 16 : 32;
+    return Math.ceil(((this.geo.clusterCount + 2) * bits) / 8);
+  }
+
+  /** First byte (of `usedBytes`) where another copy of the table differs from this one, or -1. */
+  public firstDifference(copy: Buffer): number {
+    const n = this.usedBytes;
+    if (copy.length < n) return Math.min(copy.length, n);
+    if (this.buf.subarray(0, n).equals(copy.subarray(0, n))) return -1;
+    for (let i = 0; i < n; i++) if (this.buf[i] !== copy[i]) return i;
+    return -1;
+  }
+
+  /** The FAT16/FAT32 "clean shutdown" bit of entry 1 (FAT12 has none: always true). */
+  public get cleanShutdown(): boolean {
+    if (this.geo.type === 'FAT16') return (this.buf.readUInt16LE(2) & FAT16_CLEAN_SHUTDOWN) !== 0;
+    if (this.geo.type === 'FAT32') return (this.buf.readUInt32LE(4) & FAT32_CLEAN_SHUTDOWN) !== 0;
+    return true;
+  }
+
+  /** Set the clean-shutdown bit of entry 1 in memory (written by the next flush). */
+  public markCleanShutdown(): void {
+    if (this.cleanShutdown) return;
+    if (this.geo.type === 'FAT16') this.buf.writeUInt16LE(this.buf.readUInt16LE(2) | FAT16_CLEAN_SHUTDOWN, 2);
+    else if (this.geo.type === 'FAT32') this.buf.writeUInt32LE((this.buf.readUInt32LE(4) | FAT32_CLEAN_SHUTDOWN) >>> 0, 4);
+    this.dirty.add(0);
   }
 
   private countFree(): number {

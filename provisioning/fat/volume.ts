@@ -9,6 +9,7 @@
 import type { DiskIO } from '../../flasher/disk-io.js';
 import { FlashError, isFlashError } from '../../flasher/errors.js';
 import { FSINFO_UNKNOWN, parseBootSector, parseFsInfo, updateFsInfo, type FatGeometry, type FatType } from './bpb.js';
+import { bootStateOffset, checkFatVolume, damagedError, type FatCheckReport } from './check.js';
 import { clusterOffset, Directory, runs, type DirItem, type FsCtx } from './directory.js';
 import { FatTable } from './fat-table.js';
 import { splitPath } from './paths.js';
@@ -42,12 +43,21 @@ export interface FatVolume {
   stat(path: string): Promise<FatEntry | undefined>;
   exists(path: string): Promise<boolean>;
   freeBytes(): Promise<number>;
+  /** Bytes per cluster (what one file of n bytes takes: ceil(n / clusterSize) clusters). */
+  readonly clusterSize: number;
+  /**
+   * Check the whole volume (check.ts), once; the report lists damage in `problems`. Every change
+   * (writeFile, mkdir, deleteFile) runs it first and refuses a damaged volume with E_FAT.
+   */
+  check(): Promise<FatCheckReport>;
   flush(): Promise<void>;
 }
 
 export interface OpenFatOptions {
   /** Clock for timestamps (tests inject one). */
   readonly now?: () => Date;
+  /** Check the whole volume now and refuse (E_FAT) a damaged one (default: before the first change). */
+  readonly check?: boolean;
 }
 
 function toEntry(it: DirItem): FatEntry {
@@ -69,16 +79,39 @@ interface Walk {
 
 class Volume implements FatVolume {
   private queue: Promise<unknown> = Promise.resolve();
+  private report: FatCheckReport | undefined;
+  /** The dirty flags were cleared (after the first change to a volume found dirty). */
+  private cleaned = false;
 
   public constructor(
     private readonly ctx: FsCtx,
     public readonly label: string,
     private readonly fsInfo: { sector: number; raw: Buffer } | undefined,
     private readonly now: () => Date,
+    private bootSector: Buffer,
   ) {}
 
   public get type(): FatType {
     return this.ctx.geo.type;
+  }
+
+  public get clusterSize(): number {
+    return this.ctx.geo.clusterSize;
+  }
+
+  private async runCheck(): Promise<FatCheckReport> {
+    this.report ??= await checkFatVolume(this.ctx, this.bootSector);
+    return this.report;
+  }
+
+  /** Refuse to change a damaged volume (the check runs once, before the first change). */
+  private async requireHealthy(): Promise<void> {
+    const r = await this.runCheck();
+    if (r.problems.length > 0) throw damagedError(r, `the ${r.type} volume at byte ${this.ctx.io.start} of ${this.ctx.io.path}`);
+  }
+
+  public check(): Promise<FatCheckReport> {
+    return this.serial(() => this.runCheck());
   }
 
   /** Run operations one at a time; FlashErrors get the target filled in. */
@@ -132,11 +165,32 @@ class Volume implements FatVolume {
     await this.ctx.io.write(this.fsInfo.sector * this.ctx.geo.bytesPerSector, raw);
   }
 
-  /** Run a change; FSInfo gets the true free count back only when the change completed. */
+  /**
+   * Run a change; FSInfo gets the true free count back only when the change completed. A volume
+   * found dirty (not cleanly unmounted) but consistent is then marked clean, as fsck.fat would.
+   */
   private async mutate(fn: (h: WriteHooks) => Promise<void>): Promise<void> {
     const h = this.hooks();
     await fn(h);
-    if (h.touched) await this.writeFsInfo(this.ctx.fat.freeClusters);
+    if (!h.touched) return;
+    await this.writeFsInfo(this.ctx.fat.freeClusters);
+    await this.markClean();
+  }
+
+  private async markClean(): Promise<void> {
+    if (this.cleaned || this.report?.dirty !== true) return;
+    this.cleaned = true;
+    if (!this.ctx.fat.cleanShutdown) {
+      this.ctx.fat.markCleanShutdown();
+      await this.ctx.fat.flush(this.ctx.io);
+    }
+    const at = bootStateOffset(this.bootSector, this.ctx.geo.type);
+    if (at !== undefined && ((this.bootSector[at] ?? 0) & 1) !== 0) {
+      const bs = Buffer.from(this.bootSector);
+      bs[at] = (bs[at] ?? 0) & 0xfe;
+      await this.ctx.io.write(0, bs);
+      this.bootSector = bs;
+    }
   }
 
   public readFile(path: string): Promise<Buffer | undefined> {
@@ -161,6 +215,7 @@ class Volume implements FatVolume {
     return this.serial(async () => {
       const parts = splitPath(path);
       if (parts.length === 0) throw new FlashError('E_FAT', 'writeFile needs a file name, not the root directory');
+      await this.requireHealthy();
       const leaf = parts[parts.length - 1] ?? '';
       const w = await this.walk(parts.slice(0, -1));
       if (w.missing.length > 0 && opts.mkdirs !== true) {
@@ -174,6 +229,7 @@ class Volume implements FatVolume {
   public mkdir(path: string): Promise<void> {
     return this.serial(async () => {
       const parts = splitPath(path);
+      await this.requireHealthy();
       const w = await this.walk(parts);
       if (w.missing.length === 0) return;
       await this.mutate((h) => createPath(this.ctx, w.dir, w.missing, { kind: 'dir' }, this.now(), h));
@@ -182,6 +238,8 @@ class Volume implements FatVolume {
 
   public deleteFile(path: string): Promise<boolean> {
     return this.serial(async () => {
+      splitPath(path);
+      await this.requireHealthy();
       const hit = await this.lookup(path);
       if (hit?.item === undefined) return false;
       const item = hit.item;
@@ -223,7 +281,8 @@ class Volume implements FatVolume {
 /**
  * Open the FAT volume in bytes [partitionStart, partitionStart + partitionLength) of `disk`.
  *
- * Reads and checks the boot sector, the FAT and (FAT32) FSInfo; writes nothing.
+ * Reads and checks the boot sector, the FAT and (FAT32) FSInfo; with `check`, the whole volume
+ * (check.ts; otherwise that runs before the first change). Writes nothing.
  */
 export async function openFat(
   disk: DiskIO,
@@ -237,7 +296,8 @@ export async function openFat(
       throw new FlashError('E_FAT', `FAT partition (byte ${partitionStart}, ${partitionLength} bytes) lies outside the disk (${disk.size} bytes)`);
     }
     const io = new VolumeIO(disk, partitionStart, partitionLength);
-    const geo: FatGeometry = parseBootSector(await io.read(0, 512), partitionLength);
+    const bootSector = await io.read(0, 512);
+    const geo: FatGeometry = parseBootSector(bootSector, partitionLength);
     const fat = await FatTable.load(io, geo);
     const ctx: FsCtx = { io, geo, fat };
     let fsInfo: { sector: number; raw: Buffer } | undefined;
@@ -251,7 +311,12 @@ export async function openFat(
     }
     const root = await Directory.load(ctx, 0);
     const label = root.scan().label ?? geo.bpbLabel;
-    return new Volume(ctx, label, fsInfo, opts.now ?? ((): Date => new Date()));
+    const vol = new Volume(ctx, label, fsInfo, opts.now ?? ((): Date => new Date()), bootSector);
+    if (opts.check === true) {
+      const r = await vol.check();
+      if (r.problems.length > 0) throw damagedError(r, `the ${r.type} volume at byte ${partitionStart} of ${target}`);
+    }
+    return vol;
   } catch (e) {
     throw isFlashError(e) ? e.withContext({ target, phase: 'seed' }) : e;
   }

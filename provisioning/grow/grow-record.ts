@@ -18,20 +18,33 @@ export interface GrowRecord {
   readonly create: readonly { readonly lv: string; readonly filesystem?: string | undefined; readonly mountpoint?: string | undefined }[];
 }
 
+/** The record for a grow (pure: the plan builds it before anything is written). */
+export function buildGrowRecord(lvm: LvmGrowResult, fs: readonly { readonly lv: string; readonly outcome: string }[]): GrowRecord {
+  return {
+    version: 1,
+    vg: lvm.vgName,
+    grow: lvm.growFilesystems.filter((lv) => !lvm.createdVolumes.some((c) => c.name === lv)).map((lv) => ({ lv, offline: fs.find((f) => f.lv === lv)?.outcome ?? 'left-to-first-boot' })),
+    create: lvm.createdVolumes.map((c) => ({ lv: c.name, filesystem: c.filesystem, mountpoint: c.mountpoint })),
+  };
+}
+
+/** The bytes of 3os/grow.json. */
+export function growRecordBytes(record: GrowRecord): Buffer {
+  return Buffer.from(`${JSON.stringify(record, null, 2)}\n`);
+}
+
+/**
+ * Write the record on its own (the whole volume is checked first; a damaged FAT is refused with
+ * nothing written). The grow itself goes through planDisk, which plans this write with the rest.
+ */
 export async function recordGrowth(
   disk: DiskIO,
   config: PartitionPlace,
   lvm: LvmGrowResult,
   fs: readonly { readonly lv: string; readonly outcome: string }[],
 ): Promise<string> {
-  const record: GrowRecord = {
-    version: 1,
-    vg: lvm.vgName,
-    grow: lvm.growFilesystems.filter((lv) => !lvm.createdVolumes.some((c) => c.name === lv)).map((lv) => ({ lv, offline: fs.find((f) => f.lv === lv)?.outcome ?? 'left-to-first-boot' })),
-    create: lvm.createdVolumes.map((c) => ({ lv: c.name, filesystem: c.filesystem, mountpoint: c.mountpoint })),
-  };
-  const vol = await openFat(disk, config.start, config.size);
-  await vol.writeFile(GROW_RECORD_PATH, Buffer.from(`${JSON.stringify(record, null, 2)}\n`), { mkdirs: true });
+  const vol = await openFat(disk, config.start, config.size, { check: true });
+  await vol.writeFile(GROW_RECORD_PATH, growRecordBytes(buildGrowRecord(lvm, fs)), { mkdirs: true });
   await vol.flush();
   return GROW_RECORD_PATH;
 }

@@ -66,6 +66,33 @@ function fail(msg: string, r?: RunResult): FlashError {
   return new FlashError('E_GROW', `${msg}${detail}`, { phase: 'grow' });
 }
 
+export type Ext4CheckOutcome = 'clean' | 'not-ext4' | 'skipped-no-tools' | 'unclean';
+
+/**
+ * Read-only check (`e2fsck -fn` on a read-only loop device) of the ext2/3/4 filesystem at
+ * [byteOffset, byteOffset+byteLength) of devicePath: what the plan looks at before it lets
+ * offlineResizeExt4 touch the filesystem. 'unclean' (with e2fsck's last lines) when e2fsck
+ * finds anything to fix: such a filesystem is not touched offline.
+ */
+export async function checkExt4Offline(devicePath: string, byteOffset: number, byteLength: number): Promise<{ outcome: Ext4CheckOutcome; detail?: string | undefined }> {
+  if (!(await hasExtSuperblock(devicePath, byteOffset))) return { outcome: 'not-ext4' };
+  if (process.platform !== 'linux') return { outcome: 'skipped-no-tools' };
+  const [losetup, e2fsck, resize2fs] = await Promise.all([findTool('losetup'), findTool('e2fsck'), findTool('resize2fs')]);
+  if (losetup === undefined || e2fsck === undefined || resize2fs === undefined) return { outcome: 'skipped-no-tools' };
+  const att = await run(losetup, ['-f', '--show', '-r', '-o', String(byteOffset), '--sizelimit', String(byteLength), devicePath]);
+  const loop = att.stdout.trim();
+  if (att.code !== 0 || !loop.startsWith('/dev/')) throw fail(`could not attach a loop device over ${devicePath} at byte ${byteOffset}`, att);
+  try {
+    const fsck = await run(e2fsck, ['-f', '-n', loop]);
+    if (fsck.code === 0) return { outcome: 'clean' };
+    const detail = `e2fsck -fn exit ${fsck.code}: ${(fsck.stdout || fsck.stderr).trim().split('\n').slice(-2).join(' / ')}`;
+    return { outcome: 'unclean', detail };
+  } finally {
+    const det = await run(losetup, ['-d', loop]);
+    if (det.code !== 0) process.emitWarning(`could not detach ${loop}: ${det.stderr.trim()}`);
+  }
+}
+
 /** Check and grow the ext2/3/4 filesystem found at [byteOffset, byteOffset+byteLength) of devicePath. */
 export async function offlineResizeExt4(devicePath: string, byteOffset: number, byteLength: number): Promise<Ext4ResizeOutcome> {
   if (!(await hasExtSuperblock(devicePath, byteOffset))) return 'not-ext4';

@@ -18,6 +18,8 @@ import { applySegments, freeCount, freeRuns, lvExtents, workLv, type WorkLv } fr
 import { planPolicy, type PlannedCreate } from './policy-plan.js';
 import type { StoragePolicy, VolumeFilesystem } from '../config/schema.js';
 import { addLogicalVolume } from './create-lv.js';
+import { lvByteRange, type ByteRange } from './lv-range.js';
+import { parseVgText, type VgModel } from './vg-model.js';
 
 export interface GrowOptions {
   readonly policy?: StoragePolicy | undefined;
@@ -73,6 +75,8 @@ export interface LvmGrowResult {
   readonly growFilesystems: readonly string[];
   /** LVs created by the policy, with the filesystem/mountpoint the first-boot agent should set up. */
   readonly createdVolumes: readonly CreatedVolume[];
+  /** Where every LV's bytes are on the disk after the grow (from the new metadata, no re-read). */
+  readonly ranges: Readonly<Record<string, readonly ByteRange[]>>;
 }
 
 const unsupported = (msg: string): FlashError => new FlashError('E_LVM_UNSUPPORTED', msg, { phase: 'grow' });
@@ -138,6 +142,9 @@ export async function growVolumeGroup(disk: DiskIO, pvStart: number, pvLength: n
     created: l.created,
   }));
   const devSizeBefore = vg.pv.devSize === undefined ? undefined : vg.pv.devSize * SECTOR;
+  const rangesOf = (model: VgModel): Record<string, ByteRange[]> =>
+    Object.fromEntries(model.lvs.map((l) => [l.name, lvByteRange({ ...pv, vg: model }, l.name)]));
+  let ranges = rangesOf(vg);
   const result = (written: boolean): LvmGrowResult => ({
     changed,
     dryRun: opts.dryRun === true,
@@ -158,6 +165,7 @@ export async function growVolumeGroup(disk: DiskIO, pvStart: number, pvLength: n
     volumes: rows,
     growFilesystems: rows.filter((r) => !r.created && r.extentsAfter > r.extentsBefore).map((r) => r.name),
     createdVolumes: creates.map((c) => ({ name: c.lv.name, sizeBytes: lvExtents(c.lv) * extentBytes, filesystem: c.filesystem, mountpoint: c.mountpoint })),
+    ranges,
   });
   if (!changed) return result(false);
 
@@ -178,6 +186,8 @@ export async function growVolumeGroup(disk: DiskIO, pvStart: number, pvLength: n
     creationTime: now,
   });
   checkTextFits(pv, text);
+  // The new text must parse back to a model we understand; its LV segments give the byte ranges.
+  ranges = rangesOf(parseVgText(text.toString('latin1', 0, text.length - 1), vgName));
   if (opts.dryRun === true) return result(false);
 
   const end = endMetadataArea(pv);

@@ -4,7 +4,7 @@
 export { readPhysicalVolume, DEFAULT_VG_NAME, type PhysicalVolume, type MetadataArea } from './read-pv.js';
 export { growVolumeGroup, type GrowOptions, type LvmGrowResult, type LvGrowRow, type CreatedVolume } from './grow.js';
 export { lvByteRange, type ByteRange } from './lv-range.js';
-export { offlineResizeExt4, type Ext4ResizeOutcome } from './ext4-offline.js';
+export { checkExt4Offline, offlineResizeExt4, type Ext4CheckOutcome, type Ext4ResizeOutcome } from './ext4-offline.js';
 // The storage policy is the config schema's `storage:` section: one parser, in provisioning/config.
 export { parseStoragePolicy } from '../config/storage.js';
 export { parseSize } from '../config/storage-rules.js';

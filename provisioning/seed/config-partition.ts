@@ -9,6 +9,9 @@ import { find3osPartitions, readPartitionTable, type ThreeOsLayout } from '../pa
 
 export const CONFIG_LABEL = '3OS-CONFIG';
 
+/** What the device writes back after its first boot; a new seed removes a stale one. */
+export const RESULT_PATH = '3os/result.json';
+
 export interface ConfigPartition {
   readonly layout: ThreeOsLayout;
   readonly volume: FatVolume;

@@ -11,7 +11,7 @@ import { agentDigestMatches, maskSecrets, parseAgentForm, CONFIG_AGENT_PATH, CON
 import { find3osPartitions, readPartitionTable, type PartitionTable } from '../partition/index.js';
 import { GROW_RECORD_PATH } from '../grow/grow-record.js';
 import { openConfigPartition } from './config-partition.js';
-import { RESULT_PATH } from './seed-disk.js';
+import { RESULT_PATH } from './config-partition.js';
 
 export interface DiskReport {
   readonly path: string;

@@ -3,15 +3,19 @@
  * (3os/config.yaml + 3os/config.agent; cloud-init NoCloud or Ignition files for images whose
  * first boot uses those), then read every file back. A previous device's 3os/result.json is
  * removed: it described another configuration.
+ *
+ * Both functions go through planDisk (provisioning/grow/disk-plan.ts): the partition table and
+ * the whole config FAT are read and checked and every write is planned before the first byte is
+ * written, so a damaged FAT (E_FAT), a full one (E_FAT_FULL) or a disk that is not 3os
+ * (E_NOT_3OS) leaves the disk as it was. To grow and seed in one plan, call planDisk directly.
  */
 import type { DiskIO } from '../../flasher/disk-io.js';
-import { FlashError } from '../../flasher/errors.js';
 import type { RenderedConfig } from '../config/index.js';
-import { openConfigPartition } from './config-partition.js';
+import { planDisk } from '../grow/disk-plan.js';
 
 export type FirstBootFormat = '3os-native' | 'cloud-init' | 'ignition';
 
-export const RESULT_PATH = '3os/result.json';
+export { RESULT_PATH } from './config-partition.js';
 
 export interface SeedResult {
   readonly files: readonly string[];
@@ -38,25 +42,12 @@ export async function seedDisk(disk: DiskIO, rendered: RenderedConfig, format: F
 }
 
 /**
- * Write already rendered files into the config partition (free space checked first), drop a stale
- * result.json, and read every file back. Used by seedDisk and by the privileged helper, which gets
- * files rendered and validated by its unprivileged parent.
+ * Write already rendered files into the config partition, drop a stale result.json, and read
+ * every file back (planned first: see the module comment). Used by seedDisk and by the
+ * privileged helper, which gets files rendered and validated by its unprivileged parent.
  */
 export async function writeSeedFiles(disk: DiskIO, files: readonly { readonly path: string; readonly data: Buffer }[]): Promise<string[]> {
-  const { volume } = await openConfigPartition(disk);
-  const need = files.reduce((n, f) => n + f.data.length, 0);
-  const free = await volume.freeBytes();
-  if (need > free) {
-    throw new FlashError('E_FAT_FULL', `${disk.path}: the config partition has ${free} bytes free, the configuration needs ${need}`, { target: disk.path, phase: 'seed' });
-  }
-  for (const f of files) await volume.writeFile(f.path, f.data, { mkdirs: true });
-  await volume.deleteFile(RESULT_PATH);
-  await volume.flush();
-  for (const f of files) {
-    const back = await volume.readFile(f.path);
-    if (back === undefined || !back.equals(f.data)) {
-      throw new FlashError('E_VERIFY_MISMATCH', `${disk.path}: ${f.path} reads back differently after seeding`, { target: disk.path, phase: 'seed' });
-    }
-  }
+  const plan = await planDisk(disk, { seed: { files } });
+  await plan.apply();
   return files.map((f) => f.path);
 }

@@ -9,21 +9,20 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { row, sh, shOut, timed, type Timed } from './util.js';
+import { row, sh, timed, type Timed } from './util.js';
 import { benchGrow } from './grow.js';
 import { benchSerialThroughput } from '../provisioning/serial/bench.js';
+import { attachLoop, detachAll } from '../testkit/loop.js';
+import { shScript } from '../testkit/sh.js';
 
 const GiB = 1024 ** 3;
 const SIZE = Number(process.env.BENCH_SIZE ?? 2 * GiB);
 const child = fileURLToPath(new URL('./cli-child.js', import.meta.url));
 const env = { ...process.env, UV_THREADPOOL_SIZE: '16' };
-const loops: string[] = [];
-
+/** A sparse file of `size` bytes on a loop device (testkit's registry: all detached at the end). */
 async function loop(file: string, size: number): Promise<string> {
-  await shOut(`truncate -s ${size} ${file}`);
-  const dev = await shOut(`losetup -f --show ${file}`);
-  loops.push(dev);
-  return dev;
+  await shScript(`truncate -s ${size} ${file}`);
+  return attachLoop(file);
 }
 
 /** Mixed data: random 1 MiB islands, text-like compressible runs, zero runs, half-and-half. */
@@ -76,13 +75,13 @@ async function main(): Promise<void> {
 
     // (b) 25% mapped + bmap vs bmaptool copy.
     const sparse = join(dir, 'sparse.img');
-    await shOut(`truncate -s ${SIZE} ${sparse} && for i in $(seq 0 4 $(( ${SIZE} / 4194304 - 1 ))); do dd if=${img} of=${sparse} bs=4M skip=$i seek=$i count=1 conv=notrunc status=none; done && bmaptool create -o ${sparse}.bmap ${sparse}`);
+    await shScript(`truncate -s ${SIZE} ${sparse} && for i in $(seq 0 4 $(( ${SIZE} / 4194304 - 1 ))); do dd if=${img} of=${sparse} bs=4M skip=$i seek=$i count=1 conv=notrunc status=none; done && bmaptool create -o ${sparse}.bmap ${sparse}`);
     const refB = check(await sh(`bmaptool copy --bmap ${sparse}.bmap ${sparse} ${t1} 2>/dev/null`), 'bmaptool');
     const ourB = check(await ours(['write', sparse, '--bmap', `${sparse}.bmap`, '--to', t1, '--yes']), 'ours bmap');
     out(['(b) bmap 25% mapped', ourB.seconds.toFixed(2), refB.seconds.toFixed(2), (ourB.seconds / refB.seconds).toFixed(2), '<= 1.0']);
 
     // (c) zst and xz vs the tools piped into dd.
-    await shOut(`zstd -q -T0 -3 -f ${img} -o ${img}.zst && xz -T0 -3 -k -f ${img}`);
+    await shScript(`zstd -q -T0 -3 -f ${img} -o ${img}.zst && xz -T0 -3 -k -f ${img}`);
     const refZ = check(await sh(`zstd -dc ${img}.zst | dd of=${t1} bs=4M oflag=direct iflag=fullblock conv=fsync status=none`), 'zstd|dd');
     const ourZ = check(await ours(['write', `${img}.zst`, '--to', t1, '--yes', '--no-verify']), 'ours zst');
     out(['(c) .zst (no verify)', ourZ.seconds.toFixed(2), refZ.seconds.toFixed(2), (ourZ.seconds / refZ.seconds).toFixed(2), '<= 1.0']);
@@ -106,7 +105,7 @@ async function main(): Promise<void> {
     const ser = await benchSerialThroughput({ bytes: 65536, baud: 115200 });
     out(['(f) serial 64 KiB at 115200 (B/s, share of the line)', ser.bytesPerSecond.toFixed(0), '11520', ser.lineUtilisation.toFixed(2), '>= 0.60']);
   } finally {
-    for (const l of loops) await shOut(`losetup -d ${l}`).catch(() => undefined);
+    await detachAll().catch((e: unknown) => process.stderr.write(`${String(e)}\n`));
     await rm(dir, { recursive: true, force: true });
   }
 }

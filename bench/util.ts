@@ -1,4 +1,4 @@
-/** Benchmark helpers: timing real commands, loop devices, peak RSS of a child. */
+/** Benchmark helpers: timing real commands and the peak RSS of a child (tools run untimed through testkit/sh.ts). */
 import { spawn } from 'node:child_process';
 
 export interface Timed {
@@ -25,16 +25,6 @@ export function timed(cmd: string, args: readonly string[], env: NodeJS.ProcessE
 
 export function sh(script: string): Promise<Timed> {
   return timed('bash', ['-c', `set -o pipefail; ${script}`]);
-}
-
-export async function shOut(script: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`${script} failed with ${code}`))));
-  });
 }
 
 export function row(cells: readonly (string | number)[]): string {

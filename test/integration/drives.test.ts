@@ -11,6 +11,7 @@ import { watchDrives, type DriveEvent } from '../../flasher/drives/watcher.js';
 import { drivesCommand } from '../../main/cli/commands/drives.js';
 import { attachLoop, detachLoop, type LoopOptions } from '../../testkit/loop.js';
 import { shSync, shSyncOk } from '../../testkit/sh.js';
+import { systemDisk as rootDisk } from '../../testkit/system-disk.js';
 
 const sh = (cmd: string, args: string[]): string => shSyncOk(cmd, args).trim();
 let dir: string;
@@ -22,13 +23,6 @@ async function attach(name: string, bytes: number, opts: LoopOptions = {}): Prom
   await fsp.writeFile(f, Buffer.alloc(0));
   await fsp.truncate(f, bytes);
   return attachLoop(f, opts);
-}
-
-/** The whole disk behind `/`, found with util-linux (independent of our code). */
-function rootDisk(): string {
-  const src = sh('findmnt', ['-n', '-o', 'SOURCE', '/']);
-  const pk = sh('lsblk', ['-n', '-d', '-o', 'PKNAME', src]);
-  return pk === '' ? src : `/dev/${pk}`;
 }
 
 beforeAll(async () => {
@@ -106,12 +100,16 @@ describe('safety checks with real facts', () => {
     const out = join(dir, 'out.img');
     const res = await assessTargets([rootDisk(), big, small, ro, fine, out, join(dir, 'nope', 'x.img')], { imagePath: image, imageSize: 6 << 20 });
     const codes = res.map((r) => r.refusals.map((x) => x.code));
-    expect(codes).toEqual([['E_TARGET_SYSTEM'], ['E_TARGET_HOLDS_SOURCE'], ['E_TOO_SMALL'], ['E_TARGET_READONLY'], [], [], ['E_TARGET_MISSING']]);
+    // The system disk and `big` are mounted: busy (README "Safety"), unless the user lets us unmount.
+    expect(codes).toEqual([['E_TARGET_SYSTEM', 'E_TARGET_BUSY'], ['E_TARGET_HOLDS_SOURCE', 'E_TARGET_BUSY'], ['E_TOO_SMALL'], ['E_TARGET_READONLY'], [], [], ['E_TARGET_MISSING']]);
     expect(res[2]?.refusals[0]?.shortfall).toBe(2 << 20);
     expect(res[2]?.refusals[0]?.message).toContain('short by 2097152 bytes (2.00 MiB)');
-    expect(res[1]?.warnings.map((w) => w.code)).toContain('W_MOUNTED');
+    const unmounting = await assessTargets([big], { imagePath: image, imageSize: 6 << 20, unmount: true });
+    expect(unmounting[0]?.refusals.map((x) => x.code)).toEqual(['E_TARGET_HOLDS_SOURCE']);
+    expect(unmounting[0]?.warnings.map((w) => w.code)).toContain('W_MOUNTED');
+    // Allowed as a system drive, it is still mounted (at /): busy, not "system".
     const allowed = await assessTargets([rootDisk()], { allowSystemDrive: true });
-    expect(allowed[0]?.refusals).toEqual([]);
+    expect(allowed[0]?.refusals.map((x) => x.code)).toEqual(['E_TARGET_BUSY']);
   });
 
   it('refuses a loop device over the source file itself', async () => {

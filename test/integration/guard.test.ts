@@ -15,6 +15,7 @@ import { runJobInHelper } from '../../main/helper/launcher.js';
 import type { JobPlan } from '../../provisioning/plan/plan.js';
 import { runCli } from '../../testkit/cli.js';
 import { attachLoop, detachAll } from '../../testkit/loop.js';
+import { systemDisk } from '../../testkit/system-disk.js';
 import { build3osImage, type Built3os } from '../../testkit/threeos-image.js';
 
 const repo = resolve(import.meta.dirname, '..', '..');
@@ -42,11 +43,6 @@ function headSha(dev: string): string {
   }
 }
 
-function systemDisk(): string {
-  const src = execFileSync('findmnt', ['-n', '-o', 'SOURCE', '/'], { encoding: 'utf8' }).trim();
-  const pk = execFileSync('lsblk', ['-n', '-d', '-o', 'PKNAME', src], { encoding: 'utf8' }).trim();
-  return pk === '' ? src : `/dev/${pk}`;
-}
 
 /** A fresh copy of the 3os disk. */
 async function copyOf(name: string): Promise<string> {

@@ -16,9 +16,10 @@ import { FlashError, isFlashError, type Phase, type WireError } from '../../flas
 import { guardTargets, refusalError, releaseAll, type Confirmer, type GuardedTarget, type GuardRequest, type GuardVerb, type TargetRefusal } from '../../flasher/guard/guard.js';
 import type { JobEvent } from '../../flasher/progress.js';
 import type { JobSummary, TargetResult } from '../../flasher/write/job-types.js';
-import { openJobSource, writeTargets, type RunOptions } from '../../flasher/write/job.js';
+import { openJobSource, writeTargets, type JobSource, type RunOptions } from '../../flasher/write/job.js';
 import { parseStoragePolicy } from '../lvm/index.js';
-import { growDisk, type GrowDiskResult } from '../grow/grow-disk.js';
+import { planDisk } from '../grow/disk-plan.js';
+import { growDisk, layoutOf, type GrowDiskResult } from '../grow/grow-disk.js';
 import { repairDisk, type RepairResult } from '../repair/repair-disk.js';
 import { writeSeedFiles } from '../seed/seed-disk.js';
 import { setSlot, type SlotStatus } from '../slots/index.js';
@@ -168,6 +169,7 @@ async function runFlashPlan(plan: FlashPlan, opts: RunPlanOptions): Promise<Plan
   const src = await openJobSource(spec, onEvent, opts);
   let accepted: readonly GuardedTarget[] = [];
   try {
+    await preflight(plan, src);
     const g = await guardTargets(
       guardRequest(plan, opts, { source: src.image.localPath ?? plan.image, imageSize: src.size, imageSectorSize: src.sectorSize }),
     );
@@ -209,7 +211,7 @@ async function finishTarget(r: PlanTargetResult, plan: FlashPlan): Promise<PlanT
   return { ...r, ejected: e?.ejected === true };
 }
 
-/** The grow and seed steps of one written target, through its guarded handle. */
+/** The grow and seed steps of one written target, through its guarded handle: one plan, checked whole before its first write. */
 async function afterWrite(
   r: TargetResult,
   guarded: GuardedTarget,
@@ -219,30 +221,51 @@ async function afterWrite(
   onEvent: (e: JobEvent) => void,
 ): Promise<TargetResult> {
   if (!r.ok || (!grow && target.seed === undefined)) return r;
-  let phase: 'grow' | 'seed' = 'grow';
+  const phase = grow ? 'grow' : 'seed';
   let disk: DiskIO | undefined;
   try {
     disk = await guarded.handle.disk();
-    let grown: TargetResult['grown'];
-    if (grow) {
-      onEvent({ kind: 'progress', target: r.target, phase: 'grow', bytes: 0, total: undefined, speed: 0, eta: undefined });
-      const g = await growDisk(disk, { policy });
-      onEvent({ kind: 'info', target: r.target, message: g.message });
-      if (g.is3os && g.table !== undefined) grown = { diskSize: g.table.diskSize, dataBytes: g.table.after.size, changed: g.changed };
-    }
-    phase = 'seed';
-    let seeded: TargetResult['seeded'];
-    if (target.seed !== undefined) {
-      const files = await writeSeedFiles(disk, seedBytes(target.seed));
-      seeded = { files, hostname: target.seed.hostname };
-    }
+    if (grow) onEvent({ kind: 'progress', target: r.target, phase: 'grow', bytes: 0, total: undefined, speed: 0, eta: undefined });
+    const plan = await planDisk(disk, { grow: grow ? { policy } : undefined, seed: seedRequest(target.seed) });
+    const done = await plan.apply();
+    onEvent({ kind: 'info', target: r.target, message: done.message });
+    for (const w of done.warnings) onEvent({ kind: 'info', target: r.target, message: `warning: ${w}` });
+    const grown = grow && done.is3os && done.table !== undefined ? { diskSize: done.table.diskSize, dataBytes: done.table.after.size, changed: done.changed } : undefined;
     await disk.flush();
-    return { ...r, grown, seeded };
+    return { ...r, grown, seeded: done.seeded === undefined ? undefined : { files: done.seeded.files, hostname: done.seeded.hostname } };
   } catch (e) {
     const err: WireError = (isFlashError(e) ? e.withContext({ target: r.target, phase }) : new FlashError('E_GROW', e instanceof Error ? e.message : String(e), { target: r.target, phase })).toJSON();
-    onEvent({ kind: 'info', target: r.target, message: `written and verified, but the ${phase} step failed: ${err.message}` });
+    onEvent({ kind: 'info', target: r.target, message: `written and verified, but the ${err.phase ?? phase} step failed before changing the disk: ${err.message}` });
     return { ...r, ok: false, error: err };
   } finally {
     await disk?.close();
+  }
+}
+
+function seedRequest(seed: FlashTarget['seed']): { files: { path: string; data: Buffer }[]; hostname?: string | undefined } | undefined {
+  return seed === undefined ? undefined : { files: seedBytes(seed), hostname: seed.hostname };
+}
+
+/**
+ * Plan everything, then write: a raw local 3os image is checked as the targets will be (its
+ * partition table, LVM, ext4 and config FAT, and room for each target's seed files) before any
+ * target is opened, so an image with a damaged structure is refused with every target untouched.
+ * Storage policies are judged per target after writing (their sizes depend on the disk's size).
+ */
+async function preflight(plan: FlashPlan, src: JobSource): Promise<void> {
+  const path = src.image.localPath;
+  if (src.image.format !== 'raw' || path === undefined) return;
+  if (!plan.grow && plan.targets.every((t) => t.seed === undefined)) return;
+  const image = await openDisk(path);
+  try {
+    if ((await layoutOf(image)) === undefined) return; // not a 3os image: nothing will be grown or seeded
+    const seeds = plan.targets.map((t) => t.seed).filter((x) => x !== undefined);
+    for (const seed of seeds.length === 0 ? [undefined] : seeds) {
+      await planDisk(image, { grow: plan.grow ? { offlineFilesystems: false } : undefined, seed: seedRequest(seed) });
+    }
+  } catch (e) {
+    throw isFlashError(e) ? new FlashError(e.code, `the image cannot be grown or seeded as asked: ${e.message}; nothing was written`, { phase: e.phase ?? 'grow', offset: e.offset, cause: e }) : e;
+  } finally {
+    await image.close();
   }
 }

@@ -107,10 +107,26 @@ export function macAddressProblem(s: string): Problem {
 
 let zones: Set<string> | undefined;
 
-/** IANA time zone names known to this runtime, plus UTC and the Etc/ zones. */
+/**
+ * A current tzdb name that ICU knows under an older canonical one (Asia/Kolkata is ICU's
+ * Asia/Calcutta, Europe/Kyiv its Europe/Kiev): ICU resolves it, and it is spelt as tzdb spells
+ * names (every word capitalised), since ICU also resolves "asia/kolkata", which no device has.
+ */
+function isZoneAlias(s: string): boolean {
+  const word = '[A-Z][A-Za-z0-9+-]*';
+  if (!new RegExp(`^${word}(_${word})*(/${word}(_${word})*)*$`).test(s)) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: s });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** IANA time zone names known to this runtime (and their current tzdb aliases), plus UTC and the Etc/ zones. */
 export function timezoneProblem(s: string): Problem {
   zones ??= new Set(Intl.supportedValuesOf('timeZone'));
-  if (zones.has(s) || s === 'UTC') return undefined;
+  if (zones.has(s) || s === 'UTC' || isZoneAlias(s)) return undefined;
   if (/^Etc\/(UTC|UCT|GMT|Universal|Zulu|Greenwich|GMT[+-]0)$/.test(s)) return undefined;
   const m = /^Etc\/GMT([+-])(\d{1,2})$/.exec(s);
   if (m) {
@@ -228,7 +244,7 @@ export function containerVolumeProblem(s: string): Problem {
 
 export function absolutePathProblem(s: string): Problem {
   if (!s.startsWith('/')) return 'must be an absolute path';
-  if (s.includes('\0')) return 'must not contain NUL';
+  if (/\p{Cc}/u.test(s)) return 'must not contain control characters (tabs, line breaks, NUL)';
   const parts = s.split('/').slice(1);
   if (s !== '/' && parts.some((p) => p === '')) return 'must not contain "//" or end with "/"';
   if (parts.some((p) => p === '..' || p === '.')) return 'must not contain "." or ".." components';
@@ -270,7 +286,8 @@ export function httpsUrlProblem(s: string): Problem {
   } catch {
     return 'must be a URL like https://updates.example.com';
   }
-  if (u.protocol !== 'https:') return 'must use https://';
+  if (/[\s\p{Cc}]/u.test(s)) return 'must not contain blanks or control characters (percent-encode them)';
+  if (!/^https:\/\//i.test(s) || u.protocol !== 'https:') return 'must use https://';
   if (u.username !== '' || u.password !== '') return 'must not carry a user name or password';
   return undefined;
 }

@@ -50,7 +50,11 @@ load_config() {
 
 re_bool='^(true|false)$'
 re_count='^(0|[1-9][0-9]{0,2})$'
+# The same rules as the flasher's schema (provisioning/config/validators.ts), as far as a device
+# can check them; test/fixtures/config-cases.json holds the cases both are tested on.
 re_name='^[a-z_][a-z0-9_-]{0,31}$'
+re_posix='[a-z_][a-z0-9_-]{0,31}'
+re_id="($re_posix|[0-9]{1,10})"
 re_label='[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?'
 re_ipv4='(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}'
 re_ip="($re_ipv4|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*)"
@@ -82,17 +86,18 @@ validate_config() {
   done
   if has hostname; then
     _h=$(kv hostname)
-    { matches "$_h" "^$re_label(\\.$re_label)*\$" && [ ${#_h} -le 253 ]; } || add_err "hostname: not a valid RFC 1123 host name"
+    # RFC 1123 labels, 64 characters in all: the longest static hostname systemd and Linux take.
+    { matches "$_h" "^$re_label(\\.$re_label)*\$" && [ ${#_h} -le 64 ]; } || add_err "hostname: not a valid RFC 1123 host name"
   fi
   check timezone '^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$' 'not a valid zone name'
-  check locale '^[A-Za-z0-9_.@-]+$' 'not a valid locale name'
-  check keyboard.layout '^[A-Za-z0-9_,-]*$' 'not a valid keyboard layout'
-  check keyboard.variant '^[A-Za-z0-9_,-]*$' 'not a valid keyboard variant'
+  check locale '^(C|POSIX|C\.UTF-8|C\.utf8|[a-z]{2,3}(_[A-Z]{2})?(\.[A-Za-z0-9-]+)?(@[a-z]+)?)$' 'not a valid locale name'
+  check keyboard.layout '^[a-z][a-z0-9_-]{0,31}$' 'not a valid keyboard layout'
+  check keyboard.variant '^[a-z0-9][a-z0-9_-]{0,63}$' 'not a valid keyboard variant'
   for _k in ssh.enabled ssh.password_authentication update.auto_rollback serial.lock; do check "$_k" "$re_bool" "must be true or false"; done
   for _k in users.count net.count containers.count files.count; do check "$_k" "$re_count" "must be a number from 0 to 999"; done
   check wifi.country '^[A-Z]{2}$' 'must be a two-letter country code'
-  check update.channel '^[A-Za-z0-9_.-]*$' 'not a valid channel name'
-  check update.server '^[^[:space:]]*$' 'must not contain spaces'
+  check update.channel '^[a-z0-9][a-z0-9._-]{0,63}$' 'not a valid channel name'
+  check update.server '^https://[^/?#@[:space:]]+([/?#][^[:space:]]*)?$' 'must be an https:// URL without spaces or a user name'
   if [ "$(kv serial.lock)" = true ]; then
     matches "$(kv serial.key)" '^[0-9a-f]{64}$' || add_err "serial.key: must be 64 lowercase hex digits (the derived key)"
     matches "$(kv serial.salt)" '^([0-9a-f]{2})+$' || add_err "serial.salt: must be lowercase hex"
@@ -103,9 +108,12 @@ validate_config() {
     has $_p.name || add_err "$_p.name: required"
     check $_p.name "$re_name" 'not a valid user name'
     check $_p.password_hash '^[^:[:space:]]*$' 'must not contain colons or spaces'
-    check $_p.groups '^([a-z_][a-z0-9_-]*(,[a-z_][a-z0-9_-]*)*)?$' 'not a comma-separated list of group names'
+    check $_p.groups "^($re_posix(,$re_posix)*)?\$" 'not a comma-separated list of group names'
     check $_p.sudo '^(true|false|ALL=.*)?$' "must be true, false or a sudoers rule starting with ALL="
-    check $_p.shell '^(/[^:[:space:]]*)?$' 'must be an absolute path'
+    if has $_p.shell; then
+      _v=$(kv $_p.shell)
+      { matches "$_v" '^/[A-Za-z0-9._+/-]*[A-Za-z0-9_+-]$' && case /$_v/ in */../*|*/./*) false ;; esac; } || add_err "$_p.shell: must be an absolute path"
+    fi
     _i=$((_i + 1))
   done
   _n=$(count_of net.count); _i=0
@@ -122,11 +130,11 @@ validate_config() {
   _n=$(count_of containers.count); _i=0
   while [ $_i -lt "$_n" ]; do
     _p=containers.$_i
-    check $_p.name '^[A-Za-z0-9][A-Za-z0-9_.-]*$' 'not a valid container name'
+    check $_p.name '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$' 'not a valid container name'
     has $_p.name || add_err "$_p.name: required"
     has $_p.image || add_err "$_p.image: required"
     check $_p.image '^[^[:space:]]+$' 'not a valid image reference'
-    check $_p.restart '^(no|always|on-failure|unless-stopped)?$' 'must be no, always, on-failure or unless-stopped'
+    check $_p.restart '^(no|always|on-failure|unless-stopped)$' 'must be no, always, on-failure or unless-stopped'
     _i=$((_i + 1))
   done
   _n=$(count_of files.count); _i=0
@@ -137,11 +145,13 @@ validate_config() {
     case $_v in
       *"$NL"*|*"$TAB"*) add_err "$_p.path: must not contain tabs or newlines" ;;
       /*/|/) add_err "$_p.path: must name a file" ;;
-      /*) case /$_v/ in */../*|*/./*) add_err "$_p.path: must not contain . or .. components" ;; esac ;;
+      *//*) add_err "$_p.path: must not contain //" ;;
+      /etc/*|/home/*|/var/*|/opt/*) case /$_v/ in */../*|*/./*) add_err "$_p.path: must not contain . or .. components" ;; esac ;;
+      /*) add_err "$_p.path: must be under /etc, /home, /var or /opt" ;;
       *) has $_p.path && add_err "$_p.path: must be an absolute path" ;;
     esac
-    check $_p.mode '^0?[0-7]{3,4}$' 'must be an octal mode such as 0644'
-    check $_p.owner '^([a-z_][a-z0-9_-]*|[0-9]+)(:([a-z_][a-z0-9_-]*|[0-9]+))?$' 'must be user or user:group'
+    check $_p.mode '^[0-7]{3,4}$' 'must be an octal mode such as 0644'
+    check $_p.owner "^$re_id(:$re_id)?\$" 'must be user or user:group'
     _i=$((_i + 1))
   done
   no_errs

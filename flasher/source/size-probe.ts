@@ -7,6 +7,7 @@
  */
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { DETECT_BYTES, detectFormat } from './detect-format.js';
+import { localImagePath } from './image-spec.js';
 import * as zlib from 'node:zlib';
 
 async function readAt(fh: FileHandle, pos: number, len: number): Promise<Buffer | undefined> {
@@ -116,11 +117,12 @@ export async function gzipIsize(fh: FileHandle, fileSize: number): Promise<numbe
  * (a FIFO is never opened: that would block).
  */
 export async function rawImageSize(image: string): Promise<number | undefined> {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(image)) return undefined;
+  const path = localImagePath(image);
+  if (path === undefined) return undefined;
   let fh: FileHandle | undefined;
   try {
-    if (!(await stat(image)).isFile()) return undefined;
-    fh = await open(image, 'r');
+    if (!(await stat(path)).isFile()) return undefined;
+    fh = await open(path, 'r');
     const st = await fh.stat();
     const head = Buffer.alloc(Math.min(DETECT_BYTES, st.size));
     const { bytesRead } = await fh.read(head, 0, head.length, 0);

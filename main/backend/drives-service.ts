@@ -11,7 +11,8 @@ import { watchDrives, type DriveWatcher } from '../../flasher/drives/watcher.js'
 import type { DriveEntry } from '../../flasher/drives/types.js';
 import type { ClientContext, ValidRequests } from '../ipc/contract.js';
 import type { TargetView } from '../ipc/contract-types.js';
-import { describeImage, isUrl } from './image-info.js';
+import { describeImage } from './image-info.js';
+import { isRemoteImage } from '../../flasher/source/image-spec.js';
 
 export class DrivesService {
   private readonly watchers = new Map<string, DriveWatcher>();
@@ -48,7 +49,7 @@ export class DrivesService {
   public async assess(req: ValidRequests['assessTargets']): Promise<TargetView[]> {
     const image = req.image;
     let imageSize: number | undefined;
-    if (image !== undefined && !isUrl(image)) imageSize = (await describeImage(image)).decodedSize ?? (await rawImageSize(image));
+    if (image !== undefined && !isRemoteImage(image)) imageSize = (await describeImage(image)).decodedSize ?? (await rawImageSize(image));
     const out = await assessTargets(req.targets, { imagePath: image, imageSize, allowSystemDrive: req.allowSystemDrive, detect3os });
     return out.map((a) => ({ target: a.target, drive: a.drive, refusals: a.refusals, warnings: a.warnings }));
   }

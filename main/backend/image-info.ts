@@ -8,21 +8,21 @@ import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { detect3os } from '../../provisioning/detect/detect-3os.js';
 import { detectFormat, DETECT_BYTES } from '../../flasher/source/detect-format.js';
+import { isRemoteImage, localImagePath } from '../../flasher/source/image-spec.js';
 import { gzipIsize, xzDecodedSize } from '../../flasher/source/size-probe.js';
 import type { ImageInfo } from '../ipc/contract-types.js';
 import { userError } from '../ipc/error-text.js';
 import { userErrorOf } from './user-error-of.js';
 
-export function isUrl(image: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(image) && !image.toLowerCase().startsWith('file://');
-}
-
 export async function describeImage(image: string): Promise<ImageInfo> {
-  if (isUrl(image)) {
+  const path = localImagePath(image);
+  if (path === undefined) {
+    if (!isRemoteImage(image)) {
+      return { image, kind: 'file', name: image, exists: false, fileSize: undefined, format: undefined, decodedSize: undefined, threeOs: undefined, problem: userError('E_SOURCE_MISSING', `${image}: not a usable file URL`) };
+    }
     const name = decodeURIComponent(new URL(image).pathname.split('/').filter(Boolean).pop() ?? image);
     return { image, kind: 'url', name, exists: true, fileSize: undefined, format: undefined, decodedSize: undefined, threeOs: undefined };
   }
-  const path = image.toLowerCase().startsWith('file://') ? decodeURIComponent(new URL(image).pathname) : image;
   const base = { image, kind: 'file' as const, name: basename(path) };
   let size: number;
   try {

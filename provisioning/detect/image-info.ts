@@ -15,7 +15,7 @@ import { find3osPartitions, readPartitionTable, type PartitionPlace } from '../p
 import { openFat } from '../fat/index.js';
 import { detectFormat, DETECT_BYTES } from '../../flasher/source/detect-format.js';
 import { openImage } from '../../flasher/source/open-image.js';
-import { isHttpUrl } from '../../flasher/source/http-source.js';
+import { localImagePath } from '../../flasher/source/image-spec.js';
 import { IMAGE_JSON_PATH, parseImageJson, type ImageInfo } from '../../flasher/catalog/image-json.js';
 
 export type { ImageInfo };
@@ -130,8 +130,9 @@ async function fromStream(spec: string, signal: AbortSignal | undefined): Promis
  * such file). Reads only; nothing is written anywhere.
  */
 export async function readImageInfo(spec: string, opts: { signal?: AbortSignal } = {}): Promise<ImageInfo | undefined> {
-  if (!isHttpUrl(spec) && !/^file:\/\//i.test(spec)) {
-    const fh = await fsp.open(spec, 'r').catch((e: unknown) => {
+  const path = localImagePath(spec);
+  if (path !== undefined) {
+    const fh = await fsp.open(path, 'r').catch((e: unknown) => {
       throw new FlashError('E_SOURCE_MISSING', `cannot open ${spec}: ${e instanceof Error ? e.message : String(e)}`, { phase: 'source', cause: e });
     });
     let head: Buffer;
@@ -142,7 +143,7 @@ export async function readImageInfo(spec: string, opts: { signal?: AbortSignal }
     } finally {
       await fh.close();
     }
-    if (head.length > 0 && detectFormat(head) === 'raw') return fromRawFile(spec);
+    if (head.length > 0 && detectFormat(head) === 'raw') return fromRawFile(path);
   }
   return fromStream(spec, opts.signal);
 }

@@ -4,8 +4,10 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { detectFormat } from '../../../../flasher/source/detect-format.js';
+import { isRemoteImage, localImagePath } from '../../../../flasher/source/image-spec.js';
 import { rawImageSize } from '../../../../flasher/source/size-probe.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'raw-size-'));
@@ -20,9 +22,10 @@ function file(name: string, head: number[], size = 64 * 1024): string {
 }
 
 describe('rawImageSize', () => {
-  it('a raw image: its file size', async () => {
+  it('a raw image: its file size, named by path or file:// URL', async () => {
     const p = file('disk.img', [0xeb, 0x3c, 0x90], 3 * 65536 + 512);
     expect(await rawImageSize(p)).toBe(3 * 65536 + 512);
+    expect(await rawImageSize(pathToFileURL(p).href)).toBe(3 * 65536 + 512);
   });
 
   it.each([
@@ -44,5 +47,21 @@ describe('rawImageSize', () => {
     expect(await rawImageSize(join(dir, 'folder.img'))).toBeUndefined();
     expect(await rawImageSize(join(dir, 'missing.img'))).toBeUndefined();
     expect(await rawImageSize('https://example.com/disk.img')).toBeUndefined();
+  });
+});
+
+describe('image specs: local path, file:// URL or remote', () => {
+  it.each([
+    ['/srv/img/disk.img', '/srv/img/disk.img', false],
+    ['disk.img', 'disk.img', false],
+    ['file:///srv/img/my%20disk.img', '/srv/img/my disk.img', false],
+    ['FILE:///srv/x.img', '/srv/x.img', false],
+    ['https://example.com/disk.img', undefined, true],
+    ['http://example.com/disk.img', undefined, true],
+    ['ftp://example.com/disk.img', undefined, true],
+    ['file://host/share/x.img', undefined, false],
+  ])('%s', (spec, path, remote) => {
+    expect(localImagePath(spec)).toBe(path);
+    expect(isRemoteImage(spec)).toBe(remote);
   });
 });

@@ -21,7 +21,7 @@ import { parseBootSector } from '../../provisioning/fat/bpb.js';
 import { planDisk } from '../../provisioning/grow/disk-plan.js';
 import { runCli } from '../../testkit/cli.js';
 import { attachLoop, detachLoop } from '../../testkit/loop.js';
-import { lvmOn } from '../../testkit/lvm.js';
+import { lvmOn, lvmRun } from '../../testkit/lvm.js';
 import { sh, shOk } from '../../testkit/sh.js';
 import { build3osImage, type Built3os } from '../../testkit/threeos-image.js';
 
@@ -130,9 +130,32 @@ interface Damage {
   readonly code: ErrorCode;
   /** What the message must say. */
   readonly says: RegExp;
-  /** fsck.fat -n also sees damage (a full FAT is not damage). */
-  readonly fsckSees: boolean;
+  /** The real tool that must see the damage too ('none': a full FAT is not damage). */
+  readonly judge: 'fsck.fat' | 'vgck' | 'sgdisk' | 'none';
+  /** Seeding alone touches it (the FAT); the LVM and the table's primary copy are the grow's. */
+  readonly seedRefuses: boolean;
   apply(path: string): Promise<void>;
+}
+
+/** Whether the real tool for `judge` sees a problem on the disk file. */
+async function toolSeesDamage(judge: Damage['judge'], path: string): Promise<{ sees: boolean; text: string }> {
+  if (judge === 'fsck.fat' || judge === 'none') {
+    const r = await fsckConfig(path);
+    return { sees: r.code !== 0, text: r.text };
+  }
+  if (judge === 'sgdisk') {
+    const r = await sh('sgdisk', ['-v', path]);
+    // sgdisk looks for the backup only at the disk's end (here: past the image); with the primary
+    // broken it then finds no GPT at all and starts a new one in memory.
+    return { sees: !r.text.includes('No problems found') || r.text.includes('Creating new GPT entries'), text: r.text };
+  }
+  const dev = await attachLoop(path, { offset: img.parts.data.start, sizeLimit: img.parts.data.size });
+  try {
+    const r = await lvmRun(dev, 'vgck', '3os');
+    return { sees: r.code !== 0, text: r.text };
+  } finally {
+    await detachLoop(dev);
+  }
 }
 
 const damages: readonly Damage[] = [
@@ -140,14 +163,16 @@ const damages: readonly Damage[] = [
     name: 'a bad BPB (sectors per cluster 3)',
     code: 'E_FAT',
     says: /sectors per cluster 3/,
-    fsckSees: true,
+    judge: 'fsck.fat',
+    seedRefuses: true,
     apply: (p) => poke(p, img.parts.config.start + 13, Buffer.from([3])),
   },
   {
     name: 'FAT copies that disagree',
     code: 'E_FAT',
     says: /FAT copy 2 differs from copy 1/,
-    fsckSees: true,
+    judge: 'fsck.fat',
+    seedRefuses: true,
     async apply(p) {
       const f = await fatOf(p);
       const { cluster } = await f.entry('3os/notes.txt');
@@ -158,7 +183,8 @@ const damages: readonly Damage[] = [
     name: 'a cluster chain that loops',
     code: 'E_FAT',
     says: /loops back to cluster/,
-    fsckSees: true,
+    judge: 'fsck.fat',
+    seedRefuses: true,
     async apply(p) {
       const f = await fatOf(p);
       const { cluster } = await f.entry('3os/notes.txt'); // 3000 bytes: 6 clusters of 512
@@ -169,7 +195,8 @@ const damages: readonly Damage[] = [
     name: 'a directory entry pointing outside the volume',
     code: 'E_FAT',
     says: /first cluster 65000 lies outside the volume/,
-    fsckSees: true,
+    judge: 'fsck.fat',
+    seedRefuses: true,
     async apply(p) {
       const f = await fatOf(p);
       const { at } = await f.entry('other.txt');
@@ -180,7 +207,8 @@ const damages: readonly Damage[] = [
     name: 'two files sharing clusters',
     code: 'E_FAT',
     says: /cross-linked/,
-    fsckSees: true,
+    judge: 'fsck.fat',
+    seedRefuses: true,
     async apply(p) {
       const f = await fatOf(p);
       const notes = await f.entry('3os/notes.txt');
@@ -192,7 +220,8 @@ const damages: readonly Damage[] = [
     name: 'a full FAT',
     code: 'E_FAT_FULL',
     says: /no room for 3os\//,
-    fsckSees: false,
+    judge: 'none',
+    seedRefuses: true,
     async apply(p) {
       const m = /([\d ]+) bytes free/.exec(await shOk('mdir', ['-i', `${p}@@${img.parts.config.start}`, '::/']));
       const free = Number(m?.[1]?.replace(/ /g, ''));
@@ -201,16 +230,31 @@ const damages: readonly Damage[] = [
       await shOk('mcopy', ['-i', `${p}@@${img.parts.config.start}`, filler, '::/filler.bin']);
     },
   },
+  {
+    name: 'a corrupt LVM metadata area (header checksum)',
+    code: 'E_LVM_CORRUPT',
+    says: /header checksum mismatch/,
+    judge: 'vgck',
+    seedRefuses: false,
+    apply: (p) => poke(p, img.parts.data.start + 4096 + 200, Buffer.from([0x5a])),
+  },
+  {
+    name: 'a corrupt primary GPT header (backup intact)',
+    code: 'E_PARTITION_TABLE',
+    says: /primary GPT is corrupt/,
+    judge: 'sgdisk',
+    seedRefuses: false,
+    apply: (p) => poke(p, 512 + 40, Buffer.from([0x99])),
+  },
 ];
 
-describe('a damaged or full config FAT is refused before anything is written', () => {
+describe('a damaged or full config FAT, LVM or partition table is refused before anything is written', () => {
   for (const d of damages) {
-    it(`${d.name}: grow, grow --dry-run, seed and write refuse with ${d.code}; the disk is byte-identical`, async () => {
+    it(`${d.name}: grow, grow --dry-run, ${d.seedRefuses ? 'seed, ' : ''}planDisk and write refuse with ${d.code}; the disk is byte-identical`, async () => {
       const f = await disk(`damaged-${d.code}-${damages.indexOf(d)}.img`);
       await d.apply(f);
-      const fsck = await fsckConfig(f);
-      if (d.fsckSees) expect(fsck.code, `fsck.fat -n must see the damage:\n${fsck.text}`).not.toBe(0);
-      else expect(fsck.code, fsck.text).toBe(0);
+      const tool = await toolSeesDamage(d.judge, f);
+      expect(tool.sees, `${d.judge} must see the damage (and fsck.fat not a full FAT):\n${tool.text}`).toBe(d.judge !== 'none');
       const before = await sha(f);
 
       const real = await runCli(['grow', f]);
@@ -223,10 +267,12 @@ describe('a damaged or full config FAT is refused before anything is written', (
       expect(problemOf(dry.err)).toBe(problemOf(real.err));
       expect(await sha(f)).toBe(before);
 
-      const seeded = await runCli(['seed', f, '--config', cfg]);
-      expect(seeded.code, seeded.err).toBe(ERROR_CODES[d.code]);
-      expect(seeded.err).toMatch(d.says);
-      expect(await sha(f)).toBe(before);
+      if (d.seedRefuses) {
+        const seeded = await runCli(['seed', f, '--config', cfg]);
+        expect(seeded.code, seeded.err).toBe(ERROR_CODES[d.code]);
+        expect(seeded.err).toMatch(d.says);
+        expect(await sha(f)).toBe(before);
+      }
 
       // The API: the plan itself refuses, with the same code.
       const io = await openDisk(f, { writable: false });
@@ -240,18 +286,28 @@ describe('a damaged or full config FAT is refused before anything is written', (
         await io.close();
       }
 
-      // write: the image is written (the damaged FAT with it); its grow and seed steps refuse, so
-      // the target holds exactly the image: not grown, not seeded.
+      // write: a raw image is planned like the targets before any target is opened, so the
+      // damaged FAT refuses the job and the target keeps its old bytes.
       const damagedImage = join(dir, `image-${damages.indexOf(d)}.img`);
       await copyFile(img.path, damagedImage);
       await d.apply(damagedImage);
       const t = join(dir, `target-${damages.indexOf(d)}.img`);
       await shOk('truncate', ['-s', String(DISK), t]);
+      await shOk('dd', ['if=/dev/urandom', `of=${t}`, 'bs=1M', 'count=2', 'conv=notrunc', 'status=none']);
+      const targetBefore = await sha(t);
       const w = await runCli(['write', damagedImage, '--to', t, '--config', cfg, '--yes', '--no-eject', '--json']);
       expect(w.code, w.out + w.err).toBe(ERROR_CODES[d.code]);
+      expect(w.out + w.err).toMatch(/nothing was written/);
+      expect(await sha(t)).toBe(targetBefore);
+      // A compressed image cannot be planned before it is decoded: it is written, then its grow and
+      // seed steps refuse before changing it, so the target holds exactly the image.
+      await shOk('zstd', ['-q', '-f', damagedImage, '-o', `${damagedImage}.zst`]);
+      const z = await runCli(['write', `${damagedImage}.zst`, '--to', t, '--config', cfg, '--yes', '--no-eject', '--json']);
+      expect(z.code, z.out + z.err).toBe(ERROR_CODES[d.code]);
       const written = await peek(t, 0, img.size);
       expect(createHash('sha256').update(written).digest('hex')).toBe(await sha(damagedImage));
       await rm(t);
+      await rm(`${damagedImage}.zst`);
     });
   }
 });

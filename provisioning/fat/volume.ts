@@ -7,7 +7,7 @@
  * a corrupt or unsupported volume and bad paths, E_FAT_FULL when data does not fit.
  */
 import type { DiskIO } from '../../flasher/disk-io.js';
-import { FlashError, isFlashError } from '../../flasher/errors.js';
+import { FlashError, isFlashError, type Phase } from '../../flasher/errors.js';
 import { FSINFO_UNKNOWN, parseBootSector, parseFsInfo, updateFsInfo, type FatGeometry, type FatType } from './bpb.js';
 import { bootStateOffset, checkFatVolume, damagedError, type FatCheckReport } from './check.js';
 import { clusterOffset, Directory, runs, type DirItem, type FsCtx } from './directory.js';
@@ -58,6 +58,10 @@ export interface OpenFatOptions {
   readonly now?: () => Date;
   /** Check the whole volume now and refuse (E_FAT) a damaged one (default: before the first change). */
   readonly check?: boolean;
+  /** What the volume is, in messages ("the config partition (2)"; default: its type and byte offset). */
+  readonly name?: string;
+  /** Phase given to errors (default 'seed'). */
+  readonly phase?: Phase;
 }
 
 function toEntry(it: DirItem): FatEntry {
@@ -89,6 +93,8 @@ class Volume implements FatVolume {
     private readonly fsInfo: { sector: number; raw: Buffer } | undefined,
     private readonly now: () => Date,
     private bootSector: Buffer,
+    private readonly name: string,
+    private readonly phase: Phase,
   ) {}
 
   public get type(): FatType {
@@ -107,7 +113,7 @@ class Volume implements FatVolume {
   /** Refuse to change a damaged volume (the check runs once, before the first change). */
   private async requireHealthy(): Promise<void> {
     const r = await this.runCheck();
-    if (r.problems.length > 0) throw damagedError(r, `the ${r.type} volume at byte ${this.ctx.io.start} of ${this.ctx.io.path}`);
+    if (r.problems.length > 0) throw damagedError(r, this.name);
   }
 
   public check(): Promise<FatCheckReport> {
@@ -119,7 +125,7 @@ class Volume implements FatVolume {
     const run = this.queue.then(fn, fn);
     this.queue = run.catch(() => undefined);
     return run.catch((e: unknown) => {
-      throw isFlashError(e) ? e.withContext({ target: this.ctx.io.path, phase: 'seed' }) : e;
+      throw isFlashError(e) ? e.withContext({ target: this.ctx.io.path, phase: this.phase }) : e;
     });
   }
 
@@ -311,13 +317,14 @@ export async function openFat(
     }
     const root = await Directory.load(ctx, 0);
     const label = root.scan().label ?? geo.bpbLabel;
-    const vol = new Volume(ctx, label, fsInfo, opts.now ?? ((): Date => new Date()), bootSector);
+    const name = opts.name ?? `the ${geo.type} volume at byte ${partitionStart} of ${target}`;
+    const vol = new Volume(ctx, label, fsInfo, opts.now ?? ((): Date => new Date()), bootSector, name, opts.phase ?? 'seed');
     if (opts.check === true) {
       const r = await vol.check();
-      if (r.problems.length > 0) throw damagedError(r, `the ${r.type} volume at byte ${partitionStart} of ${target}`);
+      if (r.problems.length > 0) throw damagedError(r, name);
     }
     return vol;
   } catch (e) {
-    throw isFlashError(e) ? e.withContext({ target, phase: 'seed' }) : e;
+    throw isFlashError(e) ? e.withContext({ target, phase: opts.phase ?? 'seed' }) : e;
   }
 }

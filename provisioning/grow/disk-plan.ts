@@ -184,7 +184,12 @@ async function planFat(
   const path = staged.path;
   const mark = staged.mark();
   staged.what = `config partition ${place.index} (FAT)`;
-  const vol = await openFat(staged, place.start, place.size, { check: true, now: () => now });
+  const phase: Phase = seed === undefined ? 'grow' : 'seed';
+  const name = `${path}: the config partition (${place.index}, FAT)`;
+  const vol = await openFat(staged, place.start, place.size, { check: true, now: () => now, name, phase }).catch((e: unknown) => {
+    // A boot sector we cannot read: say which volume.
+    throw isFlashError(e) && e.code === 'E_FAT' && !e.message.startsWith(name) ? new FlashError('E_FAT', `${name}: ${e.message}`, { target: path, phase, offset: e.offset }) : e;
+  });
   if (seed !== undefined && vol.label.toUpperCase() !== CONFIG_LABEL) {
     throw new FlashError('E_NOT_3OS', `${path}: the config partition's FAT label is "${vol.label}", not ${CONFIG_LABEL}`, { target: path, phase: 'seed' });
   }
@@ -202,7 +207,7 @@ async function planFat(
         throw new FlashError(
           'E_FAT_FULL',
           `${path}: the config partition (${report.type}, ${freeBytesBefore} bytes free in ${vol.clusterSize}-byte clusters) has no room for ${f.path} (${f.data.length} bytes; ${total} bytes to write in all): ${e.message}`,
-          { target: path, phase: seed === undefined ? 'grow' : 'seed' },
+          { target: path, phase },
         );
       }
       throw e;

@@ -357,6 +357,32 @@ describe('a good disk grows and seeds in one plan', () => {
     expect(await shOk('mtype', ['-i', m, '::/3os/notes.txt'])).toBe('A'.repeat(3000));
   });
 
+  it('grow + seed in one plan: room for the grow record but not for the config refuses both, nothing written', async () => {
+    const f = await disk('almost-full.img');
+    const m = /([\d ]+) bytes free/.exec(await shOk('mdir', ['-i', `${f}@@${img.parts.config.start}`, '::/']));
+    const free = Number(m?.[1]?.replace(/ /g, ''));
+    const filler = join(dir, 'filler-almost.bin');
+    await writeFile(filler, Buffer.alloc(free - 4 * 512, 0x5a)); // 4 clusters left
+    await shOk('mcopy', ['-i', `${f}@@${img.parts.config.start}`, filler, '::/filler.bin']);
+    const before = await sha(f);
+    const io = await openDisk(f, { writable: true });
+    try {
+      const e: unknown = await planDisk(io, { grow: true, seed: { files: [{ path: '3os/config.yaml', data: Buffer.alloc(8000, 0x61) }] } }).then(
+        () => undefined,
+        (x: unknown) => x,
+      );
+      expect(isFlashError(e) ? [e.code, e.phase] : e).toEqual(['E_FAT_FULL', 'seed']);
+      expect((e as Error).message).toMatch(/no room for 3os\/config\.yaml \(8000 bytes/);
+      expect(await sha(f)).toBe(before);
+      // The grow alone fits (its record takes one cluster).
+      const grow = await planDisk(io, { grow: true });
+      expect(grow.config?.freeBytesAfter).toBe(3 * 512);
+      expect(await sha(f)).toBe(before);
+    } finally {
+      await io.close();
+    }
+  });
+
   it('a plan refuses to apply to a disk that changed after it was planned', async () => {
     const f = await disk('changed.img');
     const io = await openDisk(f, { writable: true });

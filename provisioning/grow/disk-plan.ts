@@ -243,6 +243,11 @@ export async function planDisk(disk: DiskIO, opts: PlanDiskOptions = {}): Promis
   const staged = new StagedDisk(disk);
   const warnings: string[] = [];
   const phase: Phase = seed === undefined ? 'grow' : 'seed';
+  /** Table and LVM refusals belong to the grow step, also in a plan that seeds too. */
+  const inGrow = <T>(p: Promise<T>): Promise<T> =>
+    p.catch((e: unknown) => {
+      throw isFlashError(e) ? e.withContext({ target, phase: 'grow' }) : e;
+    });
   try {
     // Seeding needs the table and a config partition; a grow of a disk we cannot read is a no-op.
     const layout = seed !== undefined ? find3osPartitions(await readPartitionTable(disk)) : await layoutOf(disk);
@@ -266,7 +271,7 @@ export async function planDisk(disk: DiskIO, opts: PlanDiskOptions = {}): Promis
       else {
         is3os = true;
         // 1. The partition table.
-        const tp = await planGrow(disk);
+        const tp = await inGrow(planGrow(disk));
         let mark = staged.mark();
         for (const w of tp.writes) {
           staged.what = w.what;
@@ -279,7 +284,7 @@ export async function planDisk(disk: DiskIO, opts: PlanDiskOptions = {}): Promis
         // 2. LVM, on the disk as the new table leaves it (its own read-back checks the new text).
         mark = staged.mark();
         staged.what = `LVM metadata (PV at byte ${data.start})`;
-        lvm = await growVolumeGroup(staged, data.start, table.after.size, { policy: growOpts.policy, now, hostname: growOpts.hostname });
+        lvm = await inGrow(growVolumeGroup(staged, data.start, table.after.size, { policy: growOpts.policy, now, hostname: growOpts.hostname }));
         lvmOps = staged.ops(mark);
         // 3. The filesystems of grown LVs.
         const offline = growOpts.offlineFilesystems !== false;

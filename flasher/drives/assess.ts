@@ -5,6 +5,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import { isFlashError } from '../errors.js';
+import { localImagePath } from '../source/image-spec.js';
 import { decodeDev, describeTarget, listDrives } from './list.js';
 import { checkTarget, type Refusal, type TargetContext, type Warning } from './safety.js';
 import { disksUnderDevno } from './system-disks.js';
@@ -32,11 +33,12 @@ export interface TargetAssessment {
 
 /** Where the source image lives: its real path and (Linux) the whole disks under it. */
 export async function sourceFacts(imagePath: string | undefined, opts: ListOptions = {}): Promise<Pick<TargetContext, 'sourcePath' | 'sourceDisks' | 'sourceMount'>> {
-  if (imagePath === undefined || /^[a-z][a-z0-9+.-]*:\/\//i.test(imagePath)) return {};
+  const local = imagePath === undefined ? undefined : localImagePath(imagePath);
+  if (local === undefined) return {};
   let real: string;
   let st;
   try {
-    real = await fsp.realpath(imagePath);
+    real = await fsp.realpath(local);
     st = await fsp.stat(real);
   } catch {
     return {}; // the source reader reports a missing source; nothing here can hold it

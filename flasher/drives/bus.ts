@@ -50,5 +50,3 @@ export function partitionTableFromBytes(head: Uint8Array): PartitionTableType | 
   return used > 0 ? 'mbr' : undefined;
 }
 
-// The one byte formatter lives in common/bytes.ts; re-exported for the drive-safety messages.
-export { humanBytes } from '../../common/bytes.js';

@@ -6,7 +6,7 @@
  * exactly the same rules (the helper re-runs them: it never trusts the UI's judgement).
  */
 import type { ErrorCode } from '../errors.js';
-import { humanBytes } from './bus.js';
+import { humanBytes } from '../../common/bytes.js';
 import type { Drive } from './types.js';
 
 export interface Refusal {

@@ -19,6 +19,8 @@ import { prepareTarget } from '../drives/prepare.js';
 import { holdsSource, type TargetContext, type Warning } from '../drives/safety.js';
 import type { ListOptions, ThreeOsInfo } from '../drives/types.js';
 import { FlashError, isFlashError, sysCode, type ErrorCode } from '../errors.js';
+import { humanBytes } from '../../common/bytes.js';
+import { localImagePath } from '../source/image-spec.js';
 import { TargetHandle } from './handle.js';
 
 /** The verbs that change a disk. `write`, `clone` and `restore` replace it whole; the others edit it in place. */
@@ -132,8 +134,8 @@ async function defaultUnmount(path: string, req: GuardRequest): Promise<readonly
 function describe(a: TargetAssessment): string {
   const d = a.drive;
   if (d === undefined) return a.target;
-  const gb = d.size > 0 ? ` ${(d.size / 1e9).toFixed(1)} GB` : '';
-  return `${a.target}${gb} ${d.description}`.trimEnd();
+  const size = d.size > 0 ? ` ${humanBytes(d.size)}` : '';
+  return `${a.target}${size} ${d.description}`.trimEnd();
 }
 
 /** Release every handle of a guard result (idempotent). */
@@ -147,10 +149,9 @@ export async function releaseAll(targets: readonly GuardedTarget[]): Promise<voi
  * that target alone.
  */
 export async function guardTargets(req: GuardRequest): Promise<GuardResult> {
-  const isUrl = req.source !== undefined && /^[a-z][a-z0-9+.-]*:\/\//i.test(req.source);
   const assessed = await assessTargets(req.targets, {
     ...req.list,
-    imagePath: isUrl ? undefined : req.source,
+    imagePath: req.source === undefined ? undefined : localImagePath(req.source),
     imageSize: req.imageSize,
     imageSectorSize: req.imageSectorSize,
     allowSystemDrive: req.allowSystemDrive,

@@ -7,7 +7,6 @@ import type { JobEvent, ProgressEvent } from '../../flasher/progress.js';
 import type { CliIO } from './io.js';
 
 // Re-exported for the verbs that print sizes through this module; the formatter is common/bytes.ts.
-export { humanBytes };
 
 function eta(sec: number | undefined): string {
   if (sec === undefined || !Number.isFinite(sec)) return '';

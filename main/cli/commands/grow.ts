@@ -8,7 +8,7 @@ import { guardChoices, guardFlags, guardFlagsHelp, inputFiles } from '../guard-f
 import { usageError, type CliIO, type Command } from '../io.js';
 import { readPolicyInput } from '../policy-file.js';
 import { runEditPlan } from './edit-plan.js';
-import { humanBytes } from '../progress-view.js';
+import { humanBytes } from '../../../common/bytes.js';
 
 const usage = `Usage: 3os-flash grow TARGET [--policy FILE] [--dry-run] [--json] [--yes] [--unmount] [--allow-system-drive]
 

@@ -1,7 +1,8 @@
 // Pure parsers and classifiers: mountinfo, swaps, bus, partition table, sizes, USB boot ids, diff.
 import { describe, expect, it } from 'vitest';
 import { parseMountinfo, parseSwaps } from '../../../../flasher/drives/mountinfo.js';
-import { classifyBus, humanBytes, isListableDiskName, partitionTableFromBytes } from '../../../../flasher/drives/bus.js';
+import { humanBytes } from '../../../../common/bytes.js';
+import { classifyBus, isListableDiskName, partitionTableFromBytes } from '../../../../flasher/drives/bus.js';
 import { usbBootEntry } from '../../../../flasher/drives/usb-boot.js';
 import { diffEntries } from '../../../../flasher/drives/watcher.js';
 import { decodeDev } from '../../../../flasher/drives/list.js';

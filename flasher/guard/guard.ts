@@ -166,7 +166,9 @@ export async function guardTargets(req: GuardRequest): Promise<GuardResult> {
     if (r.length > 0) refused.push(joinRefusals(r));
     else going.push(a);
   }
-  const warnings = going.flatMap((a) => a.warnings.map((w) => ({ target: a.target, code: w.code, message: w.message })));
+  // "Holds 3os" and "file exists" speak of replacing the disk: not said to a verb that keeps it.
+  const told = (w: Warning): boolean => REPLACES_WHOLE_DISK.has(req.verb) || (w.code !== 'W_HOLDS_3OS' && w.code !== 'W_FILE_EXISTS');
+  const warnings = going.flatMap((a) => a.warnings.filter(told).map((w) => ({ target: a.target, code: w.code, message: w.message })));
 
   if (req.dryRun === true) {
     for (const a of going) {
@@ -215,7 +217,7 @@ export async function guardTargets(req: GuardRequest): Promise<GuardResult> {
   for (const a of going) {
     try {
       const handle = await TargetHandle.take(a.target, a.drive);
-      accepted.push({ target: a.target, handle, warnings: a.warnings, unmounted: unmounted.get(a.target) ?? [] });
+      accepted.push({ target: a.target, handle, warnings: a.warnings.filter(told), unmounted: unmounted.get(a.target) ?? [] });
     } catch (e) {
       if (!isFlashError(e)) {
         await releaseAll(accepted);

@@ -3,7 +3,6 @@
  * and the app, so the same validated shape crosses every process boundary.
  */
 import type { WireError } from '../errors.js';
-import type { WrapIO } from './target.js';
 
 export interface WriteJobSpec {
   /** Image path or http(s) URL. */
@@ -41,6 +40,18 @@ export interface JobSummary {
   readonly sha256: string | undefined;
   readonly results: readonly TargetResult[];
 }
+
+/* Pure types (no Node imports): the renderer type-checks this file through the IPC contract. */
+
+/** The file operations a target needs: a FileHandle has them; tests wrap them to inject faults. */
+export interface TargetIO {
+  write(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
+  read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+  sync(): Promise<void>;
+}
+
+/** Wraps a target's I/O (RunOptions.wrapIO): `which` tells the buffered handle from the direct one. */
+export type WrapIO = (target: string, io: TargetIO, which: 'buffered' | 'direct') => TargetIO;
 
 /** How a job runs: cancellation and the test hooks. */
 export interface RunOptions {

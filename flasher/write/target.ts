@@ -13,20 +13,13 @@ import { dirname, basename, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { FlashError, fromIoError, sysCode } from '../errors.js';
 import type { TargetHandle } from '../guard/handle.js';
+import type { TargetIO, WrapIO } from './job-types.js';
+
+export type { TargetIO, WrapIO } from './job-types.js';
 
 export type TargetKind = 'block' | 'file';
 
 const O_DIRECT = fsc.O_DIRECT ?? 0;
-
-/** The file operations a target needs: a FileHandle has them; tests wrap them to inject faults. */
-export interface TargetIO {
-  write(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
-  read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
-  sync(): Promise<void>;
-}
-
-/** Wraps a target's I/O (RunOptions.wrapIO): `which` tells the buffered handle from the direct one. */
-export type WrapIO = (target: string, io: TargetIO, which: 'buffered' | 'direct') => TargetIO;
 
 const asIs: WrapIO = (_t, io) => io;
 

@@ -12,19 +12,15 @@
  * refusal. A disk with nothing to grow, or a disk that is not a 3os image, is a no-op.
  */
 import type { DiskIO } from '../../flasher/disk-io.js';
-import type { LvmGrowResult, StoragePolicy } from '../lvm/index.js';
+import type { LvmGrowResult } from '../lvm/index.js';
 import type { GrowTableResult } from '../partition/index.js';
-import { planDisk, type ConfigPlan, type DiskPlan, type DiskPlanResult, type FsOutcome } from './disk-plan.js';
+import { planDisk, type ConfigPlan, type DiskPlan, type DiskPlanResult, type FsOutcome, type GrowPlanOptions, type PlanDiskOptions } from './disk-plan.js';
 import type { PlannedWriteInfo } from './staged-disk.js';
 
 export { layoutOf, type FsOutcome } from './disk-plan.js';
 
-export interface GrowDiskOptions {
-  readonly policy?: StoragePolicy | undefined;
+export interface GrowDiskOptions extends Pick<GrowPlanOptions, 'policy' | 'offlineFilesystems'>, Pick<PlanDiskOptions, 'now'> {
   readonly dryRun?: boolean | undefined;
-  /** Grow ext4 filesystems offline with the host's e2fsprogs (Linux; default true). */
-  readonly offlineFilesystems?: boolean | undefined;
-  readonly now?: Date | undefined;
 }
 
 export interface GrowDiskResult {

@@ -47,8 +47,10 @@ export interface GuardRequest {
   readonly unmount?: boolean | undefined;
   /** Judge only: report what the real run would refuse; take, unmount and ask nothing. */
   readonly dryRun?: boolean | undefined;
-  /** A terminal to ask on; absent: nobody to ask (--yes, scripts, the helper). */
+  /** A terminal to ask on; absent: nobody to ask (scripts, the helper). */
   readonly confirm?: Confirmer | undefined;
+  /** --yes: skip the general question; a system drive is still asked for by name. */
+  readonly yes?: boolean | undefined;
   /**
    * The caller already had the user confirm a system drive by typing its name (the app's own
    * dialog, passed on to the helper). Without it or `confirm`, a system drive is refused.
@@ -191,7 +193,7 @@ export async function guardTargets(req: GuardRequest): Promise<GuardResult> {
     const mounted = devices.filter((a) => (a.drive?.mountpoints.length ?? 0) > 0).map((a) => `${a.target} (mounted: it will be unmounted)`);
     const list = devices.map((a) => `  ${describe(a)}`).join('\n');
     const extra = mounted.length > 0 ? `\n${mounted.join('\n')}` : '';
-    if (!(await ask(`${QUESTION[req.verb]}:\n${list}${extra}\n`, 'yes'))) {
+    if (req.yes !== true && !(await ask(`${QUESTION[req.verb]}:\n${list}${extra}\n`, 'yes'))) {
       throw new FlashError('E_CANCELLED', 'not confirmed: nothing was written', { phase: 'open' });
     }
   }

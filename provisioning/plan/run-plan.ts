@@ -69,7 +69,6 @@ function failedResult(target: string, e: unknown, phase: Phase, started: number)
 }
 
 function guardRequest(plan: JobPlan, opts: RunPlanOptions, extra: Partial<GuardRequest>): GuardRequest {
-  const confirm = opts.confirm;
   return {
     verb: VERB[plan.kind],
     targets: planTargets(plan),
@@ -77,7 +76,8 @@ function guardRequest(plan: JobPlan, opts: RunPlanOptions, extra: Partial<GuardR
     systemDriveConfirmed: plan.systemDriveConfirmed,
     unmount: plan.unmount,
     inputs: plan.inputs,
-    confirm: confirm === undefined ? undefined : opts.yes === true ? (q, expected) => (expected === 'yes' ? Promise.resolve(true) : confirm(q, expected)) : confirm,
+    confirm: opts.confirm,
+    yes: opts.yes,
     detect3os: opts.detect3os,
     list: opts.list,
     ...extra,

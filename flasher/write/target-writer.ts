@@ -40,10 +40,14 @@ export class TargetWriter {
   ) {}
 
   private begun: Promise<void> | undefined;
+  /** The before-first-write step has finished: the write loop no longer waits on it. */
+  private ready = false;
 
   /** Run the before-first-write step now (idempotent): also for a target that got no chunk. */
   public start(): Promise<void> {
-    this.begun ??= this.beforeFirstWrite();
+    this.begun ??= this.beforeFirstWrite().then(() => {
+      this.ready = true;
+    });
     return this.begun;
   }
 
@@ -85,8 +89,10 @@ export class TargetWriter {
     const { chunk } = job;
     let at: number | undefined;
     try {
-      at = 0;
-      await this.start();
+      if (!this.ready) {
+        at = 0;
+        await this.start();
+      }
       for (const p of job.pieces) {
         if (this.failed) break;
         at = p.start;

@@ -3,65 +3,10 @@
 // written; a dirty but consistent volume is written and marked clean. The real-tool comparison
 // (fsck.fat -n on mkfs.fat volumes) is in test/integration/fat-check.test.ts.
 import { describe, expect, it } from 'vitest';
-import type { DiskIO } from '../../../../flasher/disk-io.js';
-import { FlashError, isFlashError } from '../../../../flasher/errors.js';
+import { isFlashError } from '../../../../flasher/errors.js';
 import { badShortName } from '../../../../provisioning/fat/check.js';
 import { openFat, type FatCheckReport } from '../../../../provisioning/fat/index.js';
-
-function memDisk(buf: Buffer): DiskIO {
-  return {
-    path: 'mem',
-    size: buf.length,
-    sectorSize: 512,
-    read: (off, len) => {
-      if (off + len > buf.length) throw new FlashError('E_TRUNCATED', 'read past the end');
-      return Promise.resolve(Buffer.from(buf.subarray(off, off + len)));
-    },
-    write: (off, data) => {
-      Buffer.from(data).copy(buf, off);
-      return Promise.resolve();
-    },
-    flush: () => Promise.resolve(),
-    close: () => Promise.resolve(),
-  };
-}
-
-// FAT16: 512-byte sectors and clusters, 1 reserved sector, 2 FATs of 32 sectors, 512 root entries.
-const RSV = 1;
-const FATSZ = 32;
-const FAT1 = RSV * 512;
-const FAT2 = (RSV + FATSZ) * 512;
-const ROOT = (RSV + 2 * FATSZ) * 512;
-const DATA = ROOT + 32 * 512;
-const TOTAL = 8192;
-
-function format(): Buffer {
-  const img = Buffer.alloc(TOTAL * 512);
-  img[0] = 0xeb;
-  img[1] = 0x3c;
-  img[2] = 0x90;
-  img.writeUInt16LE(512, 11);
-  img[13] = 1;
-  img.writeUInt16LE(RSV, 14);
-  img[16] = 2;
-  img.writeUInt16LE(512, 17);
-  img.writeUInt16LE(TOTAL, 19);
-  img[21] = 0xf8;
-  img.writeUInt16LE(FATSZ, 22);
-  img[38] = 0x29;
-  img.write('3OS-CONFIG FAT16   ', 43, 'latin1');
-  img.writeUInt16LE(0xaa55, 510);
-  for (const fat of [FAT1, FAT2]) {
-    img.writeUInt16LE(0xfff8, fat);
-    img.writeUInt16LE(0xffff, fat + 2);
-  }
-  return img;
-}
-
-const setFat = (img: Buffer, cluster: number, value: number, copies = [FAT1, FAT2]): void => {
-  for (const fat of copies) img.writeUInt16LE(value, fat + cluster * 2);
-};
-const clusterAt = (c: number): number => DATA + (c - 2) * 512;
+import { clusterAt, DATA, FAT1, FAT2, format, memDisk, ROOT, setFat } from './fat16-fixture.js';
 
 async function report(img: Buffer): Promise<FatCheckReport> {
   return (await openFat(memDisk(img), 0, img.length)).check();

@@ -101,6 +101,11 @@ export class FlashError extends Error {
     });
   }
 
+  /** The error again from its wire form (a helper's answer, a target's result). */
+  public static fromWire(w: WireError): FlashError {
+    return new FlashError(w.code, w.message, { target: w.target, phase: w.phase, offset: w.offset });
+  }
+
   public get exitCode(): number {
     return ERROR_CODES[this.code];
   }

@@ -37,7 +37,7 @@ export function appFlashPlan(job: AppFlashJob): FlashPlan {
 export async function runRepairPlan(run: PlanRunner, image: string, target: string): Promise<RepairView> {
   const summary = await run({ kind: 'repair', image, target, unmount: true }, () => undefined, new AbortController().signal);
   const r = summary.results[0];
-  if (r?.error !== undefined) throw new FlashError(r.error.code, r.error.message, { target: r.error.target, phase: r.error.phase, offset: r.error.offset });
+  if (r?.error !== undefined) throw FlashError.fromWire(r.error);
   const d = r?.detail;
   if (r === undefined || d?.kind !== 'repair') throw new FlashError('E_HELPER', 'the repair job answered without a result');
   return {

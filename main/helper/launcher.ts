@@ -150,7 +150,7 @@ async function converse(c: Conversation): Promise<PlanSummary> {
             settle(() => resolve(m.summary as PlanSummary));
             return;
           case 'error':
-            settle(() => reject(new FlashError(m.error.code, m.error.message, { target: m.error.target, phase: m.error.phase, offset: m.error.offset })));
+            settle(() => reject(FlashError.fromWire(m.error)));
             return;
           case 'pong':
             return;

@@ -19,7 +19,7 @@ export async function runEditPlan(
   const summary = await runPlan(plan, { confirm: guard.confirm, yes: guard.yes, detect3os });
   const [r] = summary.results;
   if (!json) for (const w of summary.warnings) io.err.write(`warning: ${w.target}: ${w.message}\n`);
-  if (r?.error !== undefined) throw new FlashError(r.error.code, r.error.message, { target: r.error.target, phase: r.error.phase, offset: r.error.offset });
+  if (r?.error !== undefined) throw FlashError.fromWire(r.error);
   if (r === undefined || r.detail === undefined) return 0;
   if (!json && r.unmounted !== undefined && r.unmounted.length > 0) io.err.write(`${r.target}: unmounted ${r.unmounted.join(', ')}\n`);
   const out = show(r.detail);

@@ -4,7 +4,7 @@
  * same way) the error's own code (see README); otherwise 100 + the number of failed targets.
  */
 import { parseArgs } from 'node:util';
-import { FlashError } from '../../../flasher/errors.js';
+import { ERROR_CODES } from '../../../flasher/errors.js';
 import type { JobSummary } from '../../../flasher/write/job-types.js';
 import { seedOf, type FlashPlan } from '../../../provisioning/plan/plan.js';
 import { runPlan } from '../../../provisioning/plan/run-plan.js';
@@ -47,7 +47,7 @@ export function exitCodeFor(summary: JobSummary): number {
   const codes = new Set(failed.map((r) => r.error?.code ?? 'E_WRITE_IO'));
   const first = failed[0]?.error;
   if ((summary.results.length === 1 || (failed.length === summary.results.length && codes.size === 1)) && first !== undefined) {
-    return new FlashError(first.code, first.message).exitCode;
+    return ERROR_CODES[first.code];
   }
   return 100 + Math.min(failed.length, 155);
 }

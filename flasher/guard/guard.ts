@@ -14,10 +14,10 @@
  * and an exclusive handle per target that the verb uses until it releases it.
  */
 import { promises as fsp, constants as fsc } from 'node:fs';
-import { assessTargets, sourceFacts, type TargetAssessment } from '../drives/assess.js';
+import { assessTargets, sourceFacts, type AssessOptions, type TargetAssessment } from '../drives/assess.js';
 import { prepareTarget } from '../drives/prepare.js';
 import { holdsSource, type TargetContext, type Warning } from '../drives/safety.js';
-import type { ListOptions, ThreeOsInfo } from '../drives/types.js';
+import type { ListOptions } from '../drives/types.js';
 import { FlashError, isFlashError, sysCode, type ErrorCode } from '../errors.js';
 import { humanBytes } from '../../common/bytes.js';
 import { localImagePath } from '../source/image-spec.js';
@@ -31,20 +31,17 @@ const REPLACES_WHOLE_DISK: ReadonlySet<GuardVerb> = new Set(['write', 'clone', '
 /** Asks the user to type `expected` back; resolves true when they did. */
 export type Confirmer = (question: string, expected: string) => Promise<boolean>;
 
-export interface GuardRequest {
+/**
+ * What to guard and how. The drive rules' own inputs (image size and sector size, allowing a
+ * system drive or unmounting, the 3os detector) are the assessment's options, passed through.
+ */
+export interface GuardRequest extends Pick<AssessOptions, 'imageSize' | 'imageSectorSize' | 'allowSystemDrive' | 'unmount' | 'detect3os'> {
   readonly verb: GuardVerb;
   readonly targets: readonly string[];
   /** The image being written (local path or URL): the drive holding it is refused. */
   readonly source?: string | undefined;
   /** Other local files the job reads (config, CSV, policy): a drive holding one is refused too. */
   readonly inputs?: readonly string[] | undefined;
-  /** Decoded image size, when known: a smaller target is refused before any byte is written. */
-  readonly imageSize?: number | undefined;
-  /** The sector size the image's GPT was built for, when known. */
-  readonly imageSectorSize?: number | undefined;
-  readonly allowSystemDrive?: boolean | undefined;
-  /** The user let the tool unmount mounted targets. */
-  readonly unmount?: boolean | undefined;
   /** Judge only: report what the real run would refuse; take, unmount and ask nothing. */
   readonly dryRun?: boolean | undefined;
   /** A terminal to ask on; absent: nobody to ask (scripts, the helper). */
@@ -56,7 +53,6 @@ export interface GuardRequest {
    * dialog, passed on to the helper). Without it or `confirm`, a system drive is refused.
    */
   readonly systemDriveConfirmed?: boolean | undefined;
-  readonly detect3os?: ((path: string) => Promise<ThreeOsInfo | undefined>) | undefined;
   /** Test hooks: another sysfs/dev root; another unmount. */
   readonly list?: ListOptions | undefined;
   readonly unmountTarget?: ((path: string) => Promise<readonly string[]>) | undefined;

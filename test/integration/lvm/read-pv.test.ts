@@ -1,33 +1,13 @@
 // Reading real PVs made by the LVM tools: label/mda headers re-encode to LVM's bytes, the label
 // may sit in another sector, and copies LVM wrapped around the end of a small ring read back.
-import { afterEach, describe, expect, it } from 'vitest';
-import { promises as fsp } from 'node:fs';
-import { openDisk, type DiskIO } from '../../../flasher/disk-io.js';
+import { describe, expect, it } from 'vitest';
 import { encodeLabel } from '../../../provisioning/lvm/label.js';
 import { encodeMdaHeader } from '../../../provisioning/lvm/mda.js';
 import { readPhysicalVolume } from '../../../provisioning/lvm/read-pv.js';
 import { lvByteRange } from '../../../provisioning/lvm/lv-range.js';
-import { LoopDisk, tempDir } from './lvm-fixture.js';
+import { lvmScratch } from './lvm-fixture.js';
 
-const MiB = 1024 * 1024;
-let dir = '';
-const ios: DiskIO[] = [];
-afterEach(async () => {
-  for (const io of ios.splice(0)) await io.close();
-  if (dir !== '') await fsp.rm(dir, { recursive: true, force: true });
-  dir = '';
-});
-
-async function disk(size = 64 * MiB): Promise<LoopDisk> {
-  dir = await tempDir('lvm-read-');
-  return LoopDisk.create(dir, 'pv.img', size);
-}
-
-async function open(d: LoopDisk): Promise<DiskIO> {
-  const io = await openDisk(d.dev);
-  ios.push(io);
-  return io;
-}
+const { disk, open } = lvmScratch('lvm-read-');
 
 describe('readPhysicalVolume on PVs made by LVM', () => {
   it('decodes label, headers and VG; re-encoding gives LVM\'s bytes; LV ranges match lvs', async () => {

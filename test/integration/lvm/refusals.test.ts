@@ -1,34 +1,16 @@
 // Every VG we must not touch is refused with a clear code and reason, and the disk stays as it
 // was. Shapes the tools here cannot make without device-mapper (thin, raid, mirror, snapshot...)
 // are synthesized from real metadata text and stored on a real PV.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import { openDisk, type DiskIO } from '../../../flasher/disk-io.js';
 import { growVolumeGroup, readPhysicalVolume } from '../../../provisioning/lvm/index.js';
 import { writeMetadata } from '../../../provisioning/lvm/write-metadata.js';
 import { lvmOn } from '../../../testkit/lvm.js';
-import { LoopDisk, storeMetadataText, tempDir } from './lvm-fixture.js';
+import { lvmScratch, storeMetadataText, type LoopDisk } from './lvm-fixture.js';
 
 const MiB = 1024 * 1024;
-let dir = '';
-const ios: DiskIO[] = [];
-afterEach(async () => {
-  for (const io of ios.splice(0)) await io.close();
-  if (dir !== '') await fsp.rm(dir, { recursive: true, force: true });
-  dir = '';
-});
-
-async function disk(name = 'pv.img', size = 64 * MiB): Promise<LoopDisk> {
-  if (dir === '') dir = await tempDir('lvm-refuse-');
-  return LoopDisk.create(dir, name, size);
-}
-
-async function open(d: LoopDisk): Promise<DiskIO> {
-  const io = await openDisk(d.dev, { writable: true });
-  ios.push(io);
-  return io;
-}
+const { disk, open, close } = lvmScratch('lvm-refuse-', { writable: true });
 
 async function standardVg(d: LoopDisk, vg = '3os', pvcreate: string[] = []): Promise<void> {
   await d.lvm('pvcreate', ...pvcreate, d.dev);
@@ -59,8 +41,7 @@ async function synthesize(d: LoopDisk, edit: (text: string) => string): Promise<
   const io = await open(d);
   const pv = await readPhysicalVolume(io, 0, io.size);
   await storeMetadataText(io, edit(`${pv.text.replace(/^seqno = (\d+)$/m, (_, n: string) => `seqno = ${Number(n) + 1}`)}`));
-  await io.close();
-  ios.splice(ios.indexOf(io), 1);
+  await close(io);
 }
 
 describe('growVolumeGroup refuses what it does not understand', () => {

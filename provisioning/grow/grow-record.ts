@@ -3,10 +3,7 @@
  * (their filesystems need `resize2fs`), which LVs were created (they need a filesystem and a
  * mount point). Written to `3os/grow.json` on the config partition.
  */
-import type { DiskIO } from '../../flasher/disk-io.js';
-import { openFat } from '../fat/index.js';
 import type { LvmGrowResult } from '../lvm/index.js';
-import type { PartitionPlace } from '../partition/index.js';
 
 export const GROW_RECORD_PATH = '3os/grow.json';
 
@@ -31,20 +28,4 @@ export function buildGrowRecord(lvm: LvmGrowResult, fs: readonly { readonly lv: 
 /** The bytes of 3os/grow.json. */
 export function growRecordBytes(record: GrowRecord): Buffer {
   return Buffer.from(`${JSON.stringify(record, null, 2)}\n`);
-}
-
-/**
- * Write the record on its own (the whole volume is checked first; a damaged FAT is refused with
- * nothing written). The grow itself goes through planDisk, which plans this write with the rest.
- */
-export async function recordGrowth(
-  disk: DiskIO,
-  config: PartitionPlace,
-  lvm: LvmGrowResult,
-  fs: readonly { readonly lv: string; readonly outcome: string }[],
-): Promise<string> {
-  const vol = await openFat(disk, config.start, config.size, { check: true });
-  await vol.writeFile(GROW_RECORD_PATH, growRecordBytes(buildGrowRecord(lvm, fs)), { mkdirs: true });
-  await vol.flush();
-  return GROW_RECORD_PATH;
 }

@@ -68,46 +68,33 @@ function fail(msg: string, r?: RunResult): FlashError {
 
 export type Ext4CheckOutcome = 'clean' | 'not-ext4' | 'skipped-no-tools' | 'unclean';
 
-/**
- * Read-only check (`e2fsck -fn` on a read-only loop device) of the ext2/3/4 filesystem at
- * [byteOffset, byteOffset+byteLength) of devicePath: what the plan looks at before it lets
- * offlineResizeExt4 touch the filesystem. 'unclean' (with e2fsck's last lines) when e2fsck
- * finds anything to fix: such a filesystem is not touched offline.
- */
-export async function checkExt4Offline(devicePath: string, byteOffset: number, byteLength: number): Promise<{ outcome: Ext4CheckOutcome; detail?: string | undefined }> {
-  if (!(await hasExtSuperblock(devicePath, byteOffset))) return { outcome: 'not-ext4' };
-  if (process.platform !== 'linux') return { outcome: 'skipped-no-tools' };
-  const [losetup, e2fsck, resize2fs] = await Promise.all([findTool('losetup'), findTool('e2fsck'), findTool('resize2fs')]);
-  if (losetup === undefined || e2fsck === undefined || resize2fs === undefined) return { outcome: 'skipped-no-tools' };
-  const att = await run(losetup, ['-f', '--show', '-r', '-o', String(byteOffset), '--sizelimit', String(byteLength), devicePath]);
-  const loop = att.stdout.trim();
-  if (att.code !== 0 || !loop.startsWith('/dev/')) throw fail(`could not attach a loop device over ${devicePath} at byte ${byteOffset}`, att);
-  try {
-    const fsck = await run(e2fsck, ['-f', '-n', loop]);
-    if (fsck.code === 0) return { outcome: 'clean' };
-    const detail = `e2fsck -fn exit ${fsck.code}: ${(fsck.stdout || fsck.stderr).trim().split('\n').slice(-2).join(' / ')}`;
-    return { outcome: 'unclean', detail };
-  } finally {
-    const det = await run(losetup, ['-d', loop]);
-    if (det.code !== 0) process.emitWarning(`could not detach ${loop}: ${det.stderr.trim()}`);
-  }
+interface E2fsTools {
+  readonly e2fsck: string;
+  readonly resize2fs: string;
 }
 
-/** Check and grow the ext2/3/4 filesystem found at [byteOffset, byteOffset+byteLength) of devicePath. */
-export async function offlineResizeExt4(devicePath: string, byteOffset: number, byteLength: number): Promise<Ext4ResizeOutcome> {
+/**
+ * Run `fn` on a loop device over the ext2/3/4 filesystem at [byteOffset, byteOffset+byteLength)
+ * of devicePath (read-only when asked), detached afterwards whatever happens; 'not-ext4' or
+ * 'skipped-no-tools' when there is nothing to run it on. Needs resize2fs too, so a check never
+ * passes a filesystem the resize could not then grow.
+ */
+async function onExtLoop<T>(
+  devicePath: string,
+  byteOffset: number,
+  byteLength: number,
+  readOnly: boolean,
+  fn: (loop: string, tools: E2fsTools) => Promise<T>,
+): Promise<T | 'not-ext4' | 'skipped-no-tools'> {
   if (!(await hasExtSuperblock(devicePath, byteOffset))) return 'not-ext4';
   if (process.platform !== 'linux') return 'skipped-no-tools';
   const [losetup, e2fsck, resize2fs] = await Promise.all([findTool('losetup'), findTool('e2fsck'), findTool('resize2fs')]);
   if (losetup === undefined || e2fsck === undefined || resize2fs === undefined) return 'skipped-no-tools';
-  const att = await run(losetup, ['-f', '--show', '-o', String(byteOffset), '--sizelimit', String(byteLength), devicePath]);
+  const att = await run(losetup, ['-f', '--show', ...(readOnly ? ['-r'] : []), '-o', String(byteOffset), '--sizelimit', String(byteLength), devicePath]);
   const loop = att.stdout.trim();
   if (att.code !== 0 || !loop.startsWith('/dev/')) throw fail(`could not attach a loop device over ${devicePath} at byte ${byteOffset}`, att);
   try {
-    const fsck = await run(e2fsck, ['-f', '-y', loop]);
-    if (fsck.code !== 0 && fsck.code !== 1) throw fail(`e2fsck found errors it could not fix (exit ${fsck.code}) in the filesystem at byte ${byteOffset}`, fsck);
-    const rs = await run(resize2fs, [loop]);
-    if (rs.code !== 0) throw fail(`resize2fs failed (exit ${rs.code}) on the filesystem at byte ${byteOffset}`, rs);
-    return 'resized';
+    return await fn(loop, { e2fsck, resize2fs });
   } finally {
     const det = await run(losetup, ['-d', loop]);
     if (det.code !== 0) {
@@ -115,4 +102,31 @@ export async function offlineResizeExt4(devicePath: string, byteOffset: number, 
       process.emitWarning(`could not detach ${loop}: ${det.stderr.trim()}`);
     }
   }
+}
+
+/**
+ * Read-only check (`e2fsck -fn` on a read-only loop device) of the ext2/3/4 filesystem at
+ * [byteOffset, byteOffset+byteLength) of devicePath: what the plan looks at before it lets
+ * offlineResizeExt4 touch the filesystem. 'unclean' (with e2fsck's last lines) when e2fsck
+ * finds anything to fix: such a filesystem is not touched offline.
+ */
+export async function checkExt4Offline(devicePath: string, byteOffset: number, byteLength: number): Promise<{ outcome: Ext4CheckOutcome; detail?: string | undefined }> {
+  const r = await onExtLoop(devicePath, byteOffset, byteLength, true, async (loop, t): Promise<{ outcome: Ext4CheckOutcome; detail?: string }> => {
+    const fsck = await run(t.e2fsck, ['-f', '-n', loop]);
+    if (fsck.code === 0) return { outcome: 'clean' };
+    const detail = `e2fsck -fn exit ${fsck.code}: ${(fsck.stdout || fsck.stderr).trim().split('\n').slice(-2).join(' / ')}`;
+    return { outcome: 'unclean', detail };
+  });
+  return typeof r === 'string' ? { outcome: r } : r;
+}
+
+/** Check and grow the ext2/3/4 filesystem found at [byteOffset, byteOffset+byteLength) of devicePath. */
+export async function offlineResizeExt4(devicePath: string, byteOffset: number, byteLength: number): Promise<Ext4ResizeOutcome> {
+  return onExtLoop(devicePath, byteOffset, byteLength, false, async (loop, t) => {
+    const fsck = await run(t.e2fsck, ['-f', '-y', loop]);
+    if (fsck.code !== 0 && fsck.code !== 1) throw fail(`e2fsck found errors it could not fix (exit ${fsck.code}) in the filesystem at byte ${byteOffset}`, fsck);
+    const rs = await run(t.resize2fs, [loop]);
+    if (rs.code !== 0) throw fail(`resize2fs failed (exit ${rs.code}) on the filesystem at byte ${byteOffset}`, rs);
+    return 'resized' as const;
+  });
 }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES, type ErrorCode } from '../../flasher/errors.js';
+import { guardTargets, releaseAll } from '../../flasher/guard/guard.js';
 import { runPlanDirect } from '../../main/backend/direct-runner.js';
 import { runJobInHelper } from '../../main/helper/launcher.js';
 import type { JobPlan } from '../../provisioning/plan/plan.js';
@@ -223,4 +224,20 @@ describe('one write, four targets: only the good one is written', () => {
     expect([smallFile, k4File, busyFile].map(sha)).toEqual(before);
     expect(execFileSync('sgdisk', ['-v', good], { encoding: 'utf8' })).toMatch(/No problems found/);
   }, 180_000);
+});
+
+describe('the typed confirmation, for devices', () => {
+  it('asks once for a loop device; a "no" takes nothing, --yes skips the question', async () => {
+    const file = await copyOf('ask.img');
+    const dev = await attachLoop(file);
+    const asked: string[] = [];
+    const no = guardTargets({ verb: 'grow', targets: [dev], confirm: (q) => (asked.push(q), Promise.resolve(false)) });
+    await expect(no).rejects.toMatchObject({ code: 'E_CANCELLED' });
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toContain(dev);
+    const yes = await guardTargets({ verb: 'grow', targets: [dev], yes: true, confirm: (q) => (asked.push(q), Promise.resolve(false)) });
+    expect(asked).toHaveLength(1);
+    expect(yes.accepted.map((a) => a.target)).toEqual([dev]);
+    await releaseAll(yes.accepted);
+  }, 60_000);
 });

@@ -59,6 +59,11 @@ function fail(msg: string): FlashError {
 const isPow2 = (n: number): boolean => n > 0 && (n & (n - 1)) === 0;
 
 /** Decide the FAT type from the number of data clusters, per the spec. */
+/** Bits per FAT entry. */
+export function fatEntryBits(type: FatType): 12 | 16 | 32 {
+  return type === 'FAT12' ? 12 : type === 'FAT16' ? 16 : 32;
+}
+
 export function fatTypeForClusters(clusterCount: number): FatType {
   if (clusterCount < 4085) return 'FAT12';
   if (clusterCount < 65525) return 'FAT16';
@@ -123,9 +128,8 @@ export function parseBootSector(bs: Buffer, partitionBytes: number): FatGeometry
     if (fatSz16 === 0) throw fail(`${clusterCount} clusters make ${type}, but the BPB is FAT32-style (16-bit FAT size is 0)`);
     if (rootEntryCount === 0) throw fail(`${type} with a root directory of 0 entries`);
   }
-  const entryBits = type === 'FAT12' ? 12 : type === 'FAT16' ? 16 : 32;
   const fatBytes = fatSizeSectors * bytesPerSector;
-  if (Math.ceil(((clusterCount + 2) * entryBits) / 8) > fatBytes) {
+  if (Math.ceil(((clusterCount + 2) * fatEntryBits(type)) / 8) > fatBytes) {
     throw fail(`FAT of ${fatSizeSectors} sectors is too small for ${clusterCount} clusters`);
   }
 

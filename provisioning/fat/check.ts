@@ -20,7 +20,7 @@
  * them; the writer never reuses their slots).
  */
 import { FlashError } from '../../flasher/errors.js';
-import type { FatType } from './bpb.js';
+import { fatEntryBits, type FatType } from './bpb.js';
 import { ATTR_DIRECTORY, ATTR_VOLUME_ID, ENTRY_END, ENTRY_FREE, ENTRY_SIZE, entryCluster } from './dir-entry.js';
 import { clusterOffset, MAX_DIR_ENTRIES, runs, type FsCtx } from './directory.js';
 import { ATTR_LFN, LFN_LAST, lfnChecksum } from './lfn.js';
@@ -105,7 +105,7 @@ export async function checkFatVolume(ctx: FsCtx, bootSector: Buffer): Promise<Fa
   for (let copy = 1; copy < geo.numFats; copy++) {
     const other = await io.read(geo.fatOffset + copy * geo.fatBytes, fat.usedBytes);
     const at = fat.firstDifference(other);
-    if (at >= 0) problem(`FAT copy ${copy + 1} differs from copy 1 (first at byte ${at}, around cluster ${Math.floor((at * 8) / (geo.type === 'FAT12' ? 12 : geo.type === 'FAT16' ? 16 : 32))})`);
+    if (at >= 0) problem(`FAT copy ${copy + 1} differs from copy 1 (first at byte ${at}, around cluster ${Math.floor((at * 8) / fatEntryBits(geo.type))})`);
   }
   let free = 0;
   let bad = 0;

@@ -9,7 +9,7 @@
  * corrupt table gives a FlashError E_FAT, never a crash or an endless loop.
  */
 import { FlashError } from '../../flasher/errors.js';
-import type { FatGeometry, FatType } from './bpb.js';
+import { fatEntryBits, type FatGeometry, type FatType } from './bpb.js';
 import type { VolumeIO } from './volume-io.js';
 
 /** Value ranges of FAT entries per type. */
@@ -137,8 +137,7 @@ export class FatTable {
 
   /** Bytes of the table that hold entries 0 .. clusterCount + 1 (what fsck.fat compares between copies). */
   public get usedBytes(): number {
-    const bits = this.geo.type === 'FAT12' ? 12 : this.geo.type === 'FAT16' ? 16 : 32;
-    return Math.ceil(((this.geo.clusterCount + 2) * bits) / 8);
+    return Math.ceil(((this.geo.clusterCount + 2) * fatEntryBits(this.geo.type)) / 8);
   }
 
   /** First byte (of `usedBytes`) where another copy of the table differs from this one, or -1. */

@@ -15,8 +15,6 @@ import { planDisk } from '../grow/disk-plan.js';
 
 export type FirstBootFormat = '3os-native' | 'cloud-init' | 'ignition';
 
-export { RESULT_PATH } from './config-partition.js';
-
 export interface SeedResult {
   readonly files: readonly string[];
   readonly hostname?: string | undefined;

@@ -311,7 +311,8 @@ export async function planDisk(disk: DiskIO, opts: PlanDiskOptions = {}): Promis
       doneMessage = [doneMessage, `seeded ${n} file(s) into the config partition`].filter((m) => m !== '').join('; ');
     }
 
-    const allOps = [...tableOps, ...lvmOps, ...(fat?.ops ?? [])];
+    const growOps = [...tableOps, ...lvmOps];
+    const allOps = [...growOps, ...(fat?.ops ?? [])];
     // What the plan will overwrite, as it is now: apply() refuses a disk that changed meanwhile.
     const before = await snapshotRanges(disk, allOps);
     const summary: PlanSummary = {
@@ -335,8 +336,8 @@ export async function planDisk(disk: DiskIO, opts: PlanDiskOptions = {}): Promis
           throw new FlashError('E_TARGET_BUSY', `${target} changed since it was planned (bytes at ${b.start}): nothing written, plan again`, { target, phase, offset: b.start });
         }
       }
-      await replay(disk, [...tableOps, ...lvmOps], 'grow');
-      await verifyReplayed(disk, [...tableOps, ...lvmOps], 'grow');
+      await replay(disk, growOps, 'grow');
+      await verifyReplayed(disk, growOps, 'grow');
       const done: { lv: string; outcome: FsOutcome; detail?: string }[] = [];
       for (const f of filesystems) {
         const range = f.ranges[0];

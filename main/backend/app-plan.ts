@@ -12,9 +12,13 @@ import type { AppFlashJob, PlanRunner } from './types.js';
 export type { PlanRunner } from './types.js';
 
 /**
- * The app asked the user before this point (its confirmation dialog names every drive and says
- * mounted ones are unmounted), so the plan lets the guard unmount them.
+ * The app's answer to "may mounted drives be unmounted": yes, its confirmation dialog names every
+ * drive and says mounted ones are unmounted. Its drive check and its plans both use it, so the
+ * app never shows a drive as refused that its flash would take (or the reverse).
  */
+export const APP_UNMOUNTS = true;
+
+/** A flash from the app: the user was asked before this point (see APP_UNMOUNTS). */
 export function appFlashPlan(job: AppFlashJob): FlashPlan {
   return {
     kind: 'flash',
@@ -29,13 +33,13 @@ export function appFlashPlan(job: AppFlashJob): FlashPlan {
     grow: job.grow,
     eject: false,
     allowSystemDrive: job.allowSystemDrive,
-    unmount: true,
+    unmount: APP_UNMOUNTS,
   };
 }
 
 /** A repair through the plan runner, answered as the repair page shows it. */
 export async function runRepairPlan(run: PlanRunner, image: string, target: string): Promise<RepairView> {
-  const summary = await run({ kind: 'repair', image, target, unmount: true }, () => undefined, new AbortController().signal);
+  const summary = await run({ kind: 'repair', image, target, unmount: APP_UNMOUNTS }, () => undefined, new AbortController().signal);
   const r = summary.results[0];
   if (r?.error !== undefined) throw FlashError.fromWire(r.error);
   const d = r?.detail;

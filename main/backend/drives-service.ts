@@ -4,6 +4,7 @@
  * the safety assessment of the listed drives against the chosen image (the same rules the
  * privileged helper re-checks before writing).
  */
+import { APP_UNMOUNTS } from './app-plan.js';
 import { assessTargets } from '../../flasher/drives/assess.js';
 import { detect3os } from '../../provisioning/detect/detect-3os.js';
 import { rawImageSize } from '../../flasher/source/size-probe.js';
@@ -50,7 +51,7 @@ export class DrivesService {
     const image = req.image;
     let imageSize: number | undefined;
     if (image !== undefined && !isRemoteImage(image)) imageSize = (await describeImage(image)).decodedSize ?? (await rawImageSize(image));
-    const out = await assessTargets(req.targets, { imagePath: image, imageSize, allowSystemDrive: req.allowSystemDrive, detect3os });
+    const out = await assessTargets(req.targets, { imagePath: image, imageSize, allowSystemDrive: req.allowSystemDrive, unmount: APP_UNMOUNTS, detect3os });
     return out.map((a) => ({ target: a.target, drive: a.drive, refusals: a.refusals, warnings: a.warnings }));
   }
 }

@@ -8,6 +8,8 @@ import { listDriveEntries } from '../../flasher/drives/list.js';
 import { assessTargets } from '../../flasher/drives/assess.js';
 import { prepareTarget } from '../../flasher/drives/prepare.js';
 import { watchDrives, type DriveEvent } from '../../flasher/drives/watcher.js';
+import { appFlashPlan } from '../../main/backend/app-plan.js';
+import { DrivesService } from '../../main/backend/drives-service.js';
 import { drivesCommand } from '../../main/cli/commands/drives.js';
 import { attachLoop, detachLoop, type LoopOptions } from '../../testkit/loop.js';
 import { shSync, shSyncOk } from '../../testkit/sh.js';
@@ -189,5 +191,20 @@ describe('hot-plug watcher', () => {
       if (loop !== undefined) await detachLoop(loop);
       await w.stop();
     }
+  });
+});
+
+describe("the app's drive check and its plans agree on mounted drives", () => {
+  it('a mounted drive is a warning (it will be unmounted) in the app, as its flash plan unmounts it', async () => {
+    const dev = await attach('app-mounted.img', 32 << 20);
+    shSyncOk('mkfs.ext4', ['-q', dev]);
+    const mnt = join(dir, 'app-mnt');
+    await fsp.mkdir(mnt);
+    shSyncOk('mount', [dev, mnt]);
+    mounts.push(mnt);
+    const [view] = await new DrivesService().assess({ targets: [dev] });
+    expect(view?.refusals).toEqual([]);
+    expect(view?.warnings.map((w) => w.code)).toContain('W_MOUNTED');
+    expect(appFlashPlan({ image: '/x.img', targets: [dev], grow: true }).unmount).toBe(true);
   });
 });

@@ -5,7 +5,7 @@
 import { FlashError } from '../../../flasher/errors.js';
 import { detect3os } from '../../../provisioning/detect/detect-3os.js';
 import type { JobPlan } from '../../../provisioning/plan/plan.js';
-import { runPlan, type EditDetail } from '../../../provisioning/plan/run-plan.js';
+import { runPlan, type EditDetail, type PlanSummary } from '../../../provisioning/plan/run-plan.js';
 import type { guardChoices } from '../guard-flags.js';
 import type { CliIO } from '../io.js';
 
@@ -18,11 +18,19 @@ export async function runEditPlan(
 ): Promise<number> {
   const summary = await runPlan(plan, { confirm: guard.confirm, yes: guard.yes, detect3os });
   const [r] = summary.results;
-  if (!json) for (const w of summary.warnings) io.err.write(`warning: ${w.target}: ${w.message}\n`);
+  if (!json) reportNotes(summary, io);
   if (r?.error !== undefined) throw FlashError.fromWire(r.error);
   if (r === undefined || r.detail === undefined) return 0;
-  if (!json && r.unmounted !== undefined && r.unmounted.length > 0) io.err.write(`${r.target}: unmounted ${r.unmounted.join(', ')}\n`);
   const out = show(r.detail);
   if (out !== undefined) io.out.write(json ? `${JSON.stringify(out.json)}\n` : `${out.text}\n`);
   return 0;
+}
+
+/** What the guard and the runner noted per target, for a person: warnings, unmounts, ejects. */
+export function reportNotes(summary: PlanSummary, io: CliIO): void {
+  for (const w of summary.warnings) io.err.write(`warning: ${w.target}: ${w.message}\n`);
+  for (const r of summary.results) {
+    if (r.unmounted !== undefined && r.unmounted.length > 0) io.err.write(`${r.target}: unmounted ${r.unmounted.join(', ')}\n`);
+    if (r.ejected === true) io.err.write(`${r.target}: ejected, safe to remove\n`);
+  }
 }

@@ -16,6 +16,7 @@ import { usageError, type CliIO, type Command } from '../io.js';
 import { readPolicyInput } from '../policy-file.js';
 import { ProgressView } from '../progress-view.js';
 import { catalogFlags, catalogFlagsHelp, resolveWriteSource } from './catalog-options.js';
+import { reportNotes } from './edit-plan.js';
 import { firstBootFormat } from './seed.js';
 
 const usage = `Usage: 3os-flash write IMAGE --to TARGET [--to TARGET ...] [options]
@@ -114,13 +115,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
   };
   const view = new ProgressView(io, json);
   const summary = await runPlan(plan, { onEvent: (e) => view.onEvent(e), confirm: guard.confirm, yes: guard.yes, detect3os });
-  if (!json) {
-    for (const w of summary.warnings) io.err.write(`warning: ${w.target}: ${w.message}\n`);
-    for (const r of summary.results) {
-      if (r.unmounted !== undefined && r.unmounted.length > 0) io.err.write(`${r.target}: unmounted ${r.unmounted.join(', ')}\n`);
-      if (r.ejected === true) io.err.write(`${r.target}: ejected, safe to remove\n`);
-    }
-  }
+  if (!json) reportNotes(summary, io);
   if (json) io.out.write(`${JSON.stringify({ ...summary, kind: 'summary' })}\n`);
   else {
     const ok = summary.results.filter((r) => r.ok).length;

@@ -22,6 +22,10 @@ export const ERROR_CODES = {
   E_CHECKSUM: 15,
   E_BMAP: 16,
   E_NETWORK: 17,
+  /** Backup/clone: reading the source drive failed (a bad sector, EIO) or it went away mid-read. */
+  E_SOURCE_IO: 18,
+  /** Backup/clone: the source has a partition mounted read-write (it may change while read). */
+  E_SOURCE_BUSY: 19,
   E_TOO_SMALL: 20,
   E_TARGET_INVALID: 21,
   E_TARGET_MISSING: 22,
@@ -29,6 +33,10 @@ export const ERROR_CODES = {
   E_TARGET_BUSY: 24,
   E_TARGET_HOLDS_SOURCE: 25,
   E_TARGET_SYSTEM: 26,
+  /** Backup: the output file exists (use --force to replace it). */
+  E_OUTPUT_EXISTS: 27,
+  /** Backup: the destination file system is full. */
+  E_OUTPUT_FULL: 28,
   E_WRITE_IO: 30,
   E_UNPLUGGED: 31,
   E_VERIFY_MISMATCH: 32,

@@ -15,6 +15,8 @@ export interface MountEntry {
   readonly fstype: string;
   /** Mount source, e.g. /dev/sda1, /dev/mapper/vg-root, tmpfs. */
   readonly source: string;
+  /** Mounted read-only (the per-mount option "ro"); absent when read-write. */
+  readonly readOnly?: true | undefined;
 }
 
 export interface SwapEntry {
@@ -42,7 +44,8 @@ export function parseMountinfo(text: string): MountEntry[] {
     const source = parts[sep + 2];
     if (sep < 0 || devno === undefined || mountpoint === undefined || fstype === undefined || source === undefined) continue;
     if (!/^\d+:\d+$/.test(devno)) continue;
-    out.push({ devno, mountpoint: unescapeMountField(mountpoint), fstype, source: unescapeMountField(source) });
+    const readOnly = parts[5]?.split(',').includes('ro') === true ? true : undefined;
+    out.push({ devno, mountpoint: unescapeMountField(mountpoint), fstype, source: unescapeMountField(source), ...(readOnly === true ? { readOnly } : {}) });
   }
   return out;
 }

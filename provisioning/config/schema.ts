@@ -12,7 +12,7 @@ import { checked, networkSchema } from './schema-parts.js';
 import { parseSshPublicKey } from './ssh-key.js';
 import { passwordHashProblem, SERIAL_KEY_MIN_LENGTH } from './secrets.js';
 import {
-  absolutePathProblem, base64Problem, channelProblem, containerNameProblem, containerVolumeProblem,
+  absolutePathProblem, base64Problem, canonicalTimezone, channelProblem, containerNameProblem, containerVolumeProblem,
   fileModeProblem, groupNameProblem, hostnameProblem, httpsUrlProblem, imageReferenceProblem, keyboardLayoutProblem,
   keyboardVariantProblem, localeProblem, ownerProblem, portMappingProblem,
   seedFilePathProblem, shellProblem, timezoneProblem, usernameProblem,
@@ -100,7 +100,8 @@ export const configSchema = z.strictObject({
   users: z.array(userSchema).optional(),
   ssh: sshSchema.optional(),
   network: networkSchema.optional(),
-  timezone: checked(timezoneProblem).optional(),
+  /** An old tzdb alias (Europe/Kiev) is accepted and stored as the zone it names (Europe/Kyiv). */
+  timezone: checked(timezoneProblem).transform(canonicalTimezone).optional(),
   locale: checked(localeProblem).optional(),
   keyboard: keyboardSchema.optional(),
   storage: storageSchema.optional(),

@@ -6,6 +6,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { didYouMean } from './suggest.js';
 import { lvNameProblem } from './storage-rules.js';
+import { TIME_ZONE_LINKS, TIME_ZONES } from './time-zones.js';
 
 type Problem = string | undefined;
 
@@ -105,39 +106,26 @@ export function macAddressProblem(s: string): Problem {
   return /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/.test(s) ? undefined : 'must be a MAC address like 52:54:00:12:34:56';
 }
 
-let zones: Set<string> | undefined;
+const ZONES: ReadonlySet<string> = new Set(TIME_ZONES);
 
 /**
- * A current tzdb name that ICU knows under an older canonical one (Asia/Kolkata is ICU's
- * Asia/Calcutta, Europe/Kyiv its Europe/Kiev): ICU resolves it, and it is spelt as tzdb spells
- * names (every word capitalised), since ICU also resolves "asia/kolkata", which no device has.
+ * IANA time zone names of the shipped tzdata list (time-zones.ts): the current zone names, and
+ * the old aliases (Link names such as Europe/Kiev or Asia/Calcutta), which canonicalTimezone maps.
+ * Spelt exactly as tzdb spells them: "europe/berlin" names no file on a device.
  */
-function isZoneAlias(s: string): boolean {
-  const word = '[A-Z][A-Za-z0-9+-]*';
-  if (!new RegExp(`^${word}(_${word})*(/${word}(_${word})*)*$`).test(s)) return false;
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: s });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** IANA time zone names known to this runtime (and their current tzdb aliases), plus UTC and the Etc/ zones. */
 export function timezoneProblem(s: string): Problem {
-  zones ??= new Set(Intl.supportedValuesOf('timeZone'));
-  if (zones.has(s) || s === 'UTC' || isZoneAlias(s)) return undefined;
-  if (/^Etc\/(UTC|UCT|GMT|Universal|Zulu|Greenwich|GMT[+-]0)$/.test(s)) return undefined;
-  const m = /^Etc\/GMT([+-])(\d{1,2})$/.exec(s);
-  if (m) {
-    const n = Number(m[2]);
-    if ((m[1] === '+' && n >= 1 && n <= 12) || (m[1] === '-' && n >= 1 && n <= 14)) return undefined;
-  }
-  return `not an IANA time zone name${didYouMean(s, zones)} (e.g. Europe/Berlin, America/New_York, UTC)`;
+  if (ZONES.has(s) || Object.hasOwn(TIME_ZONE_LINKS, s)) return undefined;
+  return `not an IANA time zone name${didYouMean(s, ZONES)} (e.g. Europe/Berlin, America/New_York, UTC)`;
 }
 
+/** The current zone name for a valid time zone name (an old alias becomes the zone it links to). */
+export function canonicalTimezone(s: string): string {
+  return Object.hasOwn(TIME_ZONE_LINKS, s) ? (TIME_ZONE_LINKS[s] ?? s) : s;
+}
+
+/** The canonical zone names (what a picker offers). */
 export function timezoneNames(): string[] {
-  return [...Intl.supportedValuesOf('timeZone'), 'UTC'];
+  return [...TIME_ZONES];
 }
 
 /** glibc locale name: ll[_CC][.charset][@modifier], or C / C.UTF-8 / POSIX. */

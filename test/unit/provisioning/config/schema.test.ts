@@ -130,7 +130,7 @@ describe('schema v1: bad values are refused with path and reason', () => {
     ['regdom unknown', at('network.wifis.wlan0.regulatory-domain', 'XX'), ['network.wifis.wlan0.regulatory-domain: must be an ISO 3166-1 alpha-2 country code such as DE, US or GB']],
     ['access-points missing', at('network.wifis.wlan0.access-points', undefined), ['network.wifis.wlan0.access-points: is required']],
     ['timezone typo', at('timezone', 'Europe/Berln'), ['timezone: not an IANA time zone name (did you mean "Europe/Berlin"?) (e.g. Europe/Berlin, America/New_York, UTC)']],
-    ['timezone Etc/GMT+13', at('timezone', 'Etc/GMT+13'), ['timezone: not an IANA time zone name (e.g. Europe/Berlin, America/New_York, UTC)']],
+    ['timezone Etc/GMT+13', at('timezone', 'Etc/GMT+13'), ['timezone: not an IANA time zone name (did you mean "Etc/GMT+1"?) (e.g. Europe/Berlin, America/New_York, UTC)']],
     ['locale bad', at('locale', 'english'), ['locale: must be a locale like en_US.UTF-8 or de_DE.UTF-8']],
     ['keyboard no layout', at('keyboard', { variant: 'dvorak' }), ['keyboard.layout: is required']],
     ['keyboard bad layout', at('keyboard.layout', 'DE'), ['keyboard.layout: must be an XKB layout name like us, de or gb']],
@@ -220,5 +220,31 @@ describe('all problems at once', () => {
   it('unquoted YAML mode is explained', () => {
     const r = validateConfig(parseConfigText('version: 1\nfiles:\n  - path: /etc/x\n    mode: 0644\n    contents: ""\n'));
     expect(r.ok ? [] : r.issues.map(formatIssue)).toEqual(["files[0].mode: must be a quoted octal string like '0644' (unquoted, YAML reads it as a decimal number)"]);
+  });
+});
+
+describe('time zones: the shipped tzdata list (time-zones.ts)', () => {
+  const stored = (tz: string): unknown => {
+    const r = validateConfig({ version: 1, timezone: tz });
+    return r.ok ? r.config.timezone : r.issues.map(formatIssue);
+  };
+
+  it('accepts current names that ICU knows only under an old one, stored as given', () => {
+    for (const tz of ['Europe/Kyiv', 'Asia/Kolkata', 'America/Nuuk', 'Asia/Yangon', 'Pacific/Kanton', 'America/Ciudad_Juarez', 'Etc/GMT-14']) {
+      expect(stored(tz)).toBe(tz);
+    }
+  });
+
+  it('accepts the old aliases and stores the zone they name', () => {
+    expect(stored('Europe/Kiev')).toBe('Europe/Kyiv');
+    expect(stored('Asia/Calcutta')).toBe('Asia/Kolkata');
+    expect(stored('America/Godthab')).toBe('America/Nuuk');
+    expect(stored('US/Eastern')).toBe('America/New_York');
+    expect(stored('UTC')).toBe('Etc/UTC');
+  });
+
+  it('refuses names tzdb does not spell that way', () => {
+    expect(stored('europe/kyiv')).toEqual(['timezone: not an IANA time zone name (did you mean "Europe/Kyiv"?) (e.g. Europe/Berlin, America/New_York, UTC)']);
+    expect(stored('Asia/Kolkatta')).toEqual(['timezone: not an IANA time zone name (did you mean "Asia/Kolkata"?) (e.g. Europe/Berlin, America/New_York, UTC)']);
   });
 });

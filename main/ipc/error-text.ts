@@ -49,7 +49,7 @@ const TEXT: Readonly<Record<ErrorCode, ErrorText>> = {
   E_FAT: { title: 'The config partition could not be read or written.', hint: 'Flash the image again to get a fresh config partition.' },
   E_FAT_FULL: { title: 'The config partition is full.', hint: 'Make the settings smaller (files with large contents), then try again.' },
   E_NOT_3OS: { title: 'This is not a 3os disk: it has no 3os config partition.', hint: 'Settings, growing and slots need a disk flashed with a 3os image.' },
-  E_SLOT: { title: 'The device cannot switch to that boot slot.', hint: 'The boot partition has no entry for that A/B slot, or the image has no A/B slots; read the details.' },
+  E_SLOT: { title: 'The device cannot switch to that boot slot.', hint: 'The boot partition has no entry or directory for that A/B slot, its config.txt is not a 3os Raspberry Pi layout, or a Raspberry Pi trial was asked for offline (it needs the running device); read the details.' },
   E_SERIAL: { title: 'The device did not answer on the serial line.', hint: 'Check the cable, the port and the speed (usually 115200).' },
   E_CANCELLED: { title: 'Cancelled.' },
   E_ELEVATION: { title: 'Administrator rights were not granted.', hint: 'Writing drives needs them; approve the system prompt.' },

@@ -1,2 +1,4 @@
-/** A/B slot switching offline (UEFI/systemd-boot). */
-export { readSlots, setSlot, DEFAULT_TRIES, type Slot, type SlotState, type SlotStatus } from './uefi-slots.js';
+/** A/B slot switching offline: systemd-boot entries (UEFI) or config.txt os_prefix (Raspberry Pi). */
+export { planSlot, readSlots, setSlot, type SlotStatus } from './slots.js';
+export { DEFAULT_TRIES, type Slot, type SlotState, type UefiSlotStatus } from './uefi-slots.js';
+export type { PiSlotState, PiSlotStatus } from './pi-slots.js';

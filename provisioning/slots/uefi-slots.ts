@@ -7,16 +7,15 @@
  * tries left come last. So a slot on trial is selected with the pattern `3os-X+[1-9]*.conf`: it
  * matches while tries are left, stops matching once they are used up, and the other (good) slot
  * boots instead. The image blesses a slot that booted (drops the counter, `default 3os-X.conf`).
+ * slots.ts opens 3os-boot and picks this or the Raspberry Pi mechanism (pi-slots.ts).
  */
-import type { DiskIO } from '../../flasher/disk-io.js';
 import { FlashError } from '../../flasher/errors.js';
-import { openFat, type FatVolume } from '../fat/index.js';
-import { find3osPartitions, readPartitionTable } from '../partition/index.js';
+import type { FatVolume } from '../fat/index.js';
 
 export type Slot = 'a' | 'b';
 export type SlotState = { readonly state: 'good' } | { readonly state: 'trying'; readonly triesLeft: number; readonly triesDone: number } | { readonly state: 'bad'; readonly triesDone: number } | { readonly state: 'missing' };
 
-export interface SlotStatus {
+export interface UefiSlotStatus {
   readonly platform: 'uefi';
   /** The slot systemd-boot picks next (the `default` line, or its fallback when that slot is used up). */
   readonly next: Slot | undefined;
@@ -39,14 +38,9 @@ interface Entry {
   readonly done?: number | undefined;
 }
 
-async function openBoot(disk: DiskIO): Promise<FatVolume> {
-  const layout = find3osPartitions(await readPartitionTable(disk));
-  if (layout.boot === undefined) throw new FlashError('E_NOT_3OS', `${disk.path}: no 3os-boot partition`, { target: disk.path, phase: 'slot' });
-  const vol = await openFat(disk, layout.boot.start, layout.boot.size);
-  if (!(await vol.exists(ENTRIES))) {
-    throw new FlashError('E_SLOT', `${disk.path}: no ${ENTRIES} on 3os-boot (not a systemd-boot A/B image)`, { target: disk.path, phase: 'slot' });
-  }
-  return vol;
+/** Whether the boot FAT carries systemd-boot A/B entries. */
+export function hasUefiSlots(vol: FatVolume): Promise<boolean> {
+  return vol.exists(ENTRIES);
 }
 
 async function readEntries(vol: FatVolume): Promise<Entry[]> {
@@ -98,7 +92,7 @@ function globMatch(pattern: string, name: string): boolean {
   return new RegExp(`${re}$`).test(name.toLowerCase());
 }
 
-function status(entries: readonly Entry[], pattern: string | undefined): SlotStatus {
+function status(entries: readonly Entry[], pattern: string | undefined): UefiSlotStatus {
   const find = (s: Slot): Entry | undefined => entries.find((e) => e.slot === s);
   const matched = pattern === undefined ? undefined : entries.find((e) => globMatch(pattern.toLowerCase(), e.name));
   let next: Slot | undefined = matched?.slot;
@@ -110,25 +104,34 @@ function status(entries: readonly Entry[], pattern: string | undefined): SlotSta
   return { platform: 'uefi', next, defaultSlot: slotOfPattern(pattern), defaultPattern: pattern, a: stateOf(find('a')), b: stateOf(find('b')) };
 }
 
-export async function readSlots(disk: DiskIO): Promise<SlotStatus> {
-  const vol = await openBoot(disk);
+export async function readUefiSlots(vol: FatVolume): Promise<UefiSlotStatus> {
   const conf = (await vol.readFile(LOADER_CONF))?.toString('utf8') ?? '';
   return status(await readEntries(vol), defaultLine(conf));
 }
 
+/** The UEFI switch planned before anything is written (planUefiSlot), then applied (its `apply`). */
+export interface PlannedSwitch<S> {
+  readonly apply: () => Promise<S>;
+}
+
 /**
- * Make SLOT the one that boots next. With `tries` (or when the slot already carries a boot
- * counter) the switch is a trial: the entry gets `+tries-0` and the default pattern only matches
- * while tries are left, so a slot that never comes up falls back to the other one.
+ * Plan making SLOT the one that boots next (reads only; `apply` writes). With `tries` (or when the
+ * slot already carries a boot counter) the switch is a trial: the entry gets `+tries-0` and the
+ * default pattern only matches while tries are left, so a slot that never comes up falls back to
+ * the other one.
  */
-export async function setSlot(disk: DiskIO, slot: Slot, opts: { tries?: number | undefined } = {}): Promise<SlotStatus> {
+export async function planUefiSlot(vol: FatVolume, target: string, slot: Slot, opts: { tries?: number | undefined } = {}): Promise<PlannedSwitch<UefiSlotStatus>> {
   if (opts.tries !== undefined && (!Number.isInteger(opts.tries) || opts.tries < 1 || opts.tries > 99)) {
     throw new FlashError('E_USAGE', 'tries must be a whole number from 1 to 99');
   }
-  const vol = await openBoot(disk);
   const entries = await readEntries(vol);
   const entry = entries.find((e) => e.slot === slot);
-  if (entry === undefined) throw new FlashError('E_SLOT', `${disk.path}: no boot entry for slot ${slot} in ${ENTRIES}`, { target: disk.path, phase: 'slot' });
+  if (entry === undefined) throw new FlashError('E_SLOT', `${target}: no boot entry for slot ${slot} in ${ENTRIES}`, { target, phase: 'slot' });
+  return { apply: () => applyUefiSlot(vol, target, slot, entry, opts.tries) };
+}
+
+async function applyUefiSlot(vol: FatVolume, target: string, slot: Slot, entry: Entry, tries: number | undefined): Promise<UefiSlotStatus> {
+  const opts = { tries };
   const trial = opts.tries !== undefined || entry.left !== undefined;
   let name = entry.name;
   if (trial) {
@@ -136,7 +139,7 @@ export async function setSlot(disk: DiskIO, slot: Slot, opts: { tries?: number |
     name = `3os-${slot}+${tries}-0.conf`;
     if (name !== entry.name) {
       const body = await vol.readFile(`${ENTRIES}/${entry.name}`);
-      if (body === undefined) throw new FlashError('E_FAT', `${disk.path}: cannot read ${ENTRIES}/${entry.name}`, { target: disk.path, phase: 'slot' });
+      if (body === undefined) throw new FlashError('E_FAT', `${target}: cannot read ${ENTRIES}/${entry.name}`, { target, phase: 'slot' });
       await vol.writeFile(`${ENTRIES}/${name}`, body);
       await vol.deleteFile(`${ENTRIES}/${entry.name}`);
     }

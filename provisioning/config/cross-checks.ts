@@ -5,7 +5,7 @@
  */
 import type { ConfigIssue, PathSegment } from './issues.js';
 import { ssidProblem } from './secrets.js';
-import { envNameProblem, interfaceNameProblem, ipFamily } from './validators.js';
+import { cidrProblem, envNameProblem, interfaceNameProblem, ipFamily } from './validators.js';
 import { parseSize } from './storage-rules.js';
 
 type Rec = Record<string, unknown>;
@@ -111,6 +111,23 @@ function checkRoutes(iface: Rec, base: PathSegment[], c: Collector): void {
   const addresses = Array.isArray(iface.addresses) ? iface.addresses : [];
   if (iface.gateway4 !== undefined && iface.dhcp4 !== true && !addresses.some((a) => typeof a === 'string' && ipFamily(a) === 4)) {
     c.add([...base, 'gateway4'], 'needs an IPv4 address in addresses (or dhcp4: true)');
+  }
+  // A nameserver or gateway of a family the interface does not configure is one NetworkManager
+  // refuses (ipv6.dns is "not allowed for method=ignore"), and no address of that family can reach it.
+  // (An address the schema refuses already has its own problem: no second one about its family.)
+  const unreadable = addresses.some((a) => typeof a !== 'string' || cidrProblem(a) !== undefined);
+  const configured = (fam: 4 | 6): boolean => unreadable || iface[`dhcp${fam}`] === true || addresses.some((a) => typeof a === 'string' && ipFamily(a) === fam);
+  const ns = isRec(iface.nameservers) ? iface.nameservers : {};
+  (Array.isArray(ns.addresses) ? ns.addresses : []).forEach((a, i) => {
+    const fam = typeof a === 'string' ? ipFamily(a) : undefined;
+    if (fam !== undefined && !configured(fam)) c.add([...base, 'nameservers', 'addresses', i], `IPv${fam} nameserver needs an IPv${fam} address in addresses (or dhcp${fam}: true)`);
+  });
+  if (Array.isArray(ns.search) && ns.search.length > 0 && !configured(4) && !configured(6)) {
+    c.add([...base, 'nameservers', 'search'], 'search domains need an address in addresses (or dhcp4/dhcp6: true)');
+  }
+  for (const [i, r] of recs(iface.routes)) {
+    const fam = ipFamily(str(r.via) ?? '');
+    if (fam !== undefined && !configured(fam)) c.add([...base, 'routes', i, 'via'], `IPv${fam} gateway needs an IPv${fam} address in addresses (or dhcp${fam}: true)`);
   }
 }
 

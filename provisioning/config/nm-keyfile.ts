@@ -12,24 +12,41 @@ export interface Keyfile {
   readonly contents: string;
 }
 
+/**
+ * The [ipv4] and [ipv6] sections. NetworkManager refuses a whole connection when a section whose
+ * method is disabled/ignore carries DNS, search domains or routes, so each goes only where its
+ * family is configured (the cross-checks refuse a nameserver or gateway of an unconfigured family);
+ * the search domains, which NetworkManager merges across both, go to the first configured family.
+ */
 function ipSections(i: Iface): string[] {
-  const v4 = (i.addresses ?? []).filter((a) => ipFamily(a) === 4);
-  const v6 = (i.addresses ?? []).filter((a) => ipFamily(a) === 6);
-  const dns4 = (i.nameservers?.addresses ?? []).filter((a) => ipFamily(a) === 4);
-  const dns6 = (i.nameservers?.addresses ?? []).filter((a) => ipFamily(a) === 6);
   const search = i.nameservers?.search ?? [];
-  const routes = (i.routes ?? []).filter((r) => r.to !== 'default' && r.to !== '0.0.0.0/0' && r.to !== '::/0');
-  const gw4 = i.gateway4 ?? (i.routes ?? []).find((r) => (r.to === 'default' || r.to === '0.0.0.0/0') && ipFamily(r.via) === 4)?.via;
-  const gw6 = (i.routes ?? []).find((r) => (r.to === 'default' || r.to === '::/0') && ipFamily(r.via) === 6)?.via;
-  const section = (fam: 4 | 6, dhcp: boolean | undefined, addrs: string[], dns: string[], gw: string | undefined): string[] => {
-    const out = [`[ipv${fam}]`, `method=${dhcp === true ? 'auto' : addrs.length > 0 ? 'manual' : fam === 4 ? 'disabled' : 'ignore'}`];
-    addrs.forEach((a, n) => out.push(`address${n + 1}=${a}${n === 0 && gw !== undefined ? `,${gw}` : ''}`));
-    if (dns.length) out.push(`dns=${dns.join(';')};`);
-    if (search.length) out.push(`dns-search=${search.join(';')};`);
-    routes.filter((r) => ipFamily(r.to) === fam).forEach((r, n) => out.push(`route${n + 1}=${r.to},${r.via}${r.metric === undefined ? '' : `,${r.metric}`}`));
+  const isDefault = (to: string): boolean => to === 'default' || to === '0.0.0.0/0' || to === '::/0';
+  const family = (fam: 4 | 6): { dhcp: boolean; addrs: string[]; dns: string[]; gw: string | undefined; routes: NonNullable<Iface['routes']> } => {
+    const routes = (i.routes ?? []).filter((r) => ipFamily(r.via) === fam);
+    const gw = fam === 4 && i.gateway4 !== undefined ? i.gateway4 : routes.find((r) => isDefault(r.to))?.via;
+    return {
+      dhcp: (fam === 4 ? i.dhcp4 : i.dhcp6) === true,
+      addrs: (i.addresses ?? []).filter((a) => ipFamily(a) === fam),
+      dns: (i.nameservers?.addresses ?? []).filter((a) => ipFamily(a) === fam),
+      gw,
+      routes: routes.filter((r) => !isDefault(r.to)),
+    };
+  };
+  const v4 = family(4);
+  const v6 = family(6);
+  const on = (f: typeof v4): boolean => f.dhcp || f.addrs.length > 0;
+  const searchIn: 4 | 6 = on(v4) || !on(v6) ? 4 : 6;
+  const section = (fam: 4 | 6, f: typeof v4): string[] => {
+    const out = [`[ipv${fam}]`, `method=${f.dhcp ? 'auto' : f.addrs.length > 0 ? 'manual' : fam === 4 ? 'disabled' : 'ignore'}`];
+    if (!on(f)) return out;
+    f.addrs.forEach((a, n) => out.push(`address${n + 1}=${a}`));
+    if (f.gw !== undefined) out.push(`gateway=${f.gw}`);
+    if (f.dns.length) out.push(`dns=${f.dns.join(';')};`);
+    if (search.length && searchIn === fam) out.push(`dns-search=${search.join(';')};`);
+    f.routes.forEach((r, n) => out.push(`route${n + 1}=${r.to},${r.via}${r.metric === undefined ? '' : `,${r.metric}`}`));
     return out;
   };
-  return [...section(4, i.dhcp4, v4, dns4, gw4), '', ...section(6, i.dhcp6, v6, dns6, gw6)];
+  return [...section(4, v4), '', ...section(6, v6)];
 }
 
 function connection(id: string, ifaceId: string, type: string, i: Iface): string[] {
@@ -40,9 +57,13 @@ function connection(id: string, ifaceId: string, type: string, i: Iface): string
   return out;
 }
 
-/** keyfile ssid: plain when simple, else the byte list form NM also reads. */
+/**
+ * keyfile ssid: plain text only when GKeyFile keeps it exactly (no leading/trailing blank, which
+ * it strips) and NetworkManager cannot take it for a byte list (no ";"); else the byte list form
+ * `ssid=72;111;109;101;` that NetworkManager's keyfile reader also reads (nm-keyfile get_bytes).
+ */
 function keyfileSsid(ssid: string): string {
-  return /^[A-Za-z0-9 _.-]+$/.test(ssid) ? ssid : `${[...Buffer.from(ssid, 'utf8')].join(';')};`;
+  return /^[A-Za-z0-9_.-]([A-Za-z0-9 _.-]*[A-Za-z0-9_.-])?$/.test(ssid) ? ssid : `${[...Buffer.from(ssid, 'utf8')].join(';')};`;
 }
 
 export function renderKeyfiles(net: ConfigNetwork): Keyfile[] {

@@ -23,7 +23,11 @@ export interface SimpleInterface {
   readonly routes: readonly string[];
 }
 
-/** netplan with gateway4 turned into a default route (gateway4 is deprecated in netplan). */
+/**
+ * netplan with gateway4 turned into a default route (gateway4 is deprecated in netplan), and
+ * `to: default` spelt as the family's 0.0.0.0/0 or ::/0: cloud-init's own network parser (which
+ * reads network-config for every renderer) refuses "default" as "not a valid ip address".
+ */
 function netplanInterface(i: Ethernet | Wifi): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(i)) {
@@ -39,8 +43,9 @@ function netplanInterface(i: Ethernet | Wifi): Record<string, unknown> {
     }
     out[k] = v;
   }
-  const routes: Array<Record<string, unknown>> = [...(i.routes ?? [])];
-  if (i.gateway4 !== undefined) routes.unshift({ to: 'default', via: i.gateway4 });
+  const routes: Array<Record<string, unknown>> = (i.routes ?? []).map((r) =>
+    (r.to === 'default' ? { ...r, to: ipFamily(r.via) === 6 ? '::/0' : '0.0.0.0/0' } : r));
+  if (i.gateway4 !== undefined) routes.unshift({ to: '0.0.0.0/0', via: i.gateway4 });
   if (routes.length > 0) out.routes = routes;
   return out;
 }

@@ -1,7 +1,7 @@
 /**
  * One config in, everything the device needs out: the canonical `3os/config.yaml` (secrets
  * hashed or derived, `version: 1`, schema key order, a comment header), the agent form
- * `3os/config.agent`, cloud-init NoCloud seed files and an Ignition 3.4.0 config.
+ * `3os/config.agent`, cloud-init NoCloud seed files and an Ignition config (render-ignition.ts).
  * Validation happens first and completely: bad input throws E_CONFIG_INVALID before any
  * output exists.
  */
@@ -55,7 +55,7 @@ export interface RenderedConfig {
   /** The two files to put in the config partition, in write order. */
   readonly seedFiles: readonly SeedFile[];
   readonly cloudInit: CloudInitSeed;
-  /** Ignition 3.4.0 config as JSON text. */
+  /** Ignition config (spec IGNITION_VERSION) as JSON text. */
   readonly ignition: string;
 }
 

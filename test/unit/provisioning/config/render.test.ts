@@ -125,7 +125,7 @@ describe('renderConfig', () => {
     expect(v.has('users.1.sudo')).toBe(false);
 
     const netplan: unknown = parse(v.get('network.netplan') ?? '');
-    expect(netplan).toMatchObject({ network: { version: 2, ethernets: { lan1: { match: { name: 'enp1s0' }, routes: [{ to: 'default', via: '10.0.0.1' }, { to: '10.8.0.0/16', via: '10.0.0.254' }] } } } });
+    expect(netplan).toMatchObject({ network: { version: 2, ethernets: { lan1: { match: { name: 'enp1s0' }, routes: [{ to: '0.0.0.0/0', via: '10.0.0.1' }, { to: '10.8.0.0/16', via: '10.0.0.254' }] } } } });
     expect(netplan).toMatchObject({ network: { wifis: { wlan0: { 'access-points': { 'Home Net': { password: wifiPsk('Home Net', 'password123'), hidden: true } } } } } });
     const wpa = v.get('wifi.wpa_supplicant') ?? '';
     expect(wpa).toContain('country=DE');
@@ -160,9 +160,10 @@ describe('renderConfig', () => {
       ],
       write_files: [
         { path: '/etc/motd', permissions: '0644', encoding: 'b64', content: Buffer.from('Welcome\nto 3os\n').toString('base64') },
-        { path: '/opt/app/blob.bin', permissions: '0600', owner: 'alice:alice', encoding: 'b64', content: BINARY.toString('base64') },
+        { path: '/opt/app/blob.bin', permissions: '0600', owner: 'alice:alice', encoding: 'b64', content: BINARY.toString('base64'), defer: true },
       ],
     });
+    expect((doc.write_files as Array<Record<string, unknown>>)[0]).not.toHaveProperty('defer');
     expect(parse(r.cloudInit.metaData)).toEqual({ 'instance-id': 'iid-test', 'local-hostname': 'edge-001.lab' });
     expect(parse(r.cloudInit.networkConfig ?? '')).toMatchObject({ network: { version: 2, ethernets: { eth0: { dhcp4: true } } } });
     // A fresh instance-id each time by default.
@@ -171,15 +172,16 @@ describe('renderConfig', () => {
     expect(renderConfig({ version: 1 }).cloudInit.metaData).not.toBe(a);
   });
 
-  it('Ignition 3.4.0: passwd.users, storage.files/links, systemd.units', () => {
+  it('Ignition 3.0.0: passwd.users, storage.files/links, systemd.units', () => {
     const ign = JSON.parse(r.ignition) as {
       ignition: { version: string };
       passwd: { users: Array<Record<string, unknown>> };
       storage: { files: Array<{ path: string; mode: number; contents: { source: string }; user?: unknown }>; links: unknown[] };
-      systemd: { units: unknown[] };
+      systemd: { units: Array<Record<string, unknown>> };
     };
-    expect(ign.ignition.version).toBe('3.4.0');
-    expect(ign.passwd.users[0]).toEqual({ name: 'alice', passwordHash: r.config.users?.[0]?.password_hash, sshAuthorizedKeys: [KEY], groups: ['wheel', 'docker'], shell: '/bin/bash' });
+    expect(ign.ignition.version).toBe('3.0.0');
+    // Supplementary groups are the first-boot unit's (see the groups test below), not useradd's.
+    expect(ign.passwd.users[0]).toEqual({ name: 'alice', passwordHash: r.config.users?.[0]?.password_hash, sshAuthorizedKeys: [KEY], shell: '/bin/bash' });
     expect(ign.passwd.users[1]).toEqual({ name: 'svc', sshAuthorizedKeys: [KEY] });
     const byPath = new Map(ign.storage.files.map((f) => [f.path, f]));
     const body = (p: string): Buffer => Buffer.from((byPath.get(p)?.contents.source ?? '').replace(/^data:;base64,/, ''), 'base64');
@@ -191,9 +193,9 @@ describe('renderConfig', () => {
     expect(nm).toContain('interface-name=wlan0\n');
     expect(nm).toContain(`psk=${wifiPsk('Home Net', 'password123')}`);
     expect(byPath.get('/etc/NetworkManager/system-connections/3os-lan1.nmconnection')?.mode).toBe(0o600);
-    expect(body('/etc/NetworkManager/system-connections/3os-lan1.nmconnection').toString()).toContain('address1=10.0.0.5/24,10.0.0.1\n');
+    expect(body('/etc/NetworkManager/system-connections/3os-lan1.nmconnection').toString()).toContain('address1=10.0.0.5/24\ngateway=10.0.0.1\n');
     expect(ign.storage.links).toEqual([{ path: '/etc/localtime', target: '../usr/share/zoneinfo/Europe/Berlin', hard: false, overwrite: true }]);
-    expect(ign.systemd.units).toEqual([{ name: 'sshd.service', enabled: true }]);
+    expect(ign.systemd.units.map((u) => [u.name, u.enabled])).toEqual([['sshd.service', true], ['3os-first-boot-groups.service', true]]);
   });
 
   it('Ignition output uses only property names of the published 3.4.0 schema (config/v3_4/schema/ignition.json)', () => {

@@ -114,7 +114,16 @@ describe('schema v1: bad values are refused with path and reason', () => {
     ['cidr bad prefix', at('network.ethernets.eth0.addresses', ['192.168.1.10/33']), ['network.ethernets.eth0.addresses[0]: IPv4 prefix length must be 0 to 32']],
     ['cidr bad ip', at('network.ethernets.eth0.addresses', ['300.1.1.1/24']), ['network.ethernets.eth0.addresses[0]: "300.1.1.1" is not an IPv4 or IPv6 address']],
     ['gateway4 v6', at('network.ethernets.eth0.gateway4', '2001:db8::1'), ['network.ethernets.eth0.gateway4: must be an IPv4 address']],
-    ['gateway4 without v4 address', (c) => { at('network.ethernets.eth0.addresses', ['2001:db8::5/64'])(c); at('network.ethernets.eth0.dhcp4', false)(c); }, ['network.ethernets.eth0.gateway4: needs an IPv4 address in addresses (or dhcp4: true)']],
+    ['gateway4 without v4 address', (c) => { at('network.ethernets.eth0.addresses', ['2001:db8::5/64'])(c); at('network.ethernets.eth0.dhcp4', false)(c); }, [
+      'network.ethernets.eth0.gateway4: needs an IPv4 address in addresses (or dhcp4: true)',
+      'network.ethernets.eth0.nameservers.addresses[0]: IPv4 nameserver needs an IPv4 address in addresses (or dhcp4: true)',
+      'network.ethernets.eth0.routes[0].via: IPv4 gateway needs an IPv4 address in addresses (or dhcp4: true)',
+    ]],
+    ['IPv6 nameserver and gateway without IPv6', at('network.ethernets.eth0', { dhcp4: true, nameservers: { addresses: ['2001:db8::53'] }, routes: [{ to: 'default', via: 'fe80::1' }] }), [
+      'network.ethernets.eth0.nameservers.addresses[0]: IPv6 nameserver needs an IPv6 address in addresses (or dhcp6: true)',
+      'network.ethernets.eth0.routes[0].via: IPv6 gateway needs an IPv6 address in addresses (or dhcp6: true)',
+    ]],
+    ['search domains without any address', at('network.ethernets.eth0', { nameservers: { search: ['lab.example'] } }), ['network.ethernets.eth0.nameservers.search: search domains need an address in addresses (or dhcp4/dhcp6: true)']],
     ['route family mix', at('network.ethernets.eth0.routes', [{ to: '10.0.0.0/8', via: '2001:db8::1' }]), ['network.ethernets.eth0.routes[0].via: IPv6 gateway for an IPv4 destination']],
     ['route bad to', at('network.ethernets.eth0.routes', [{ to: 'anywhere', via: '10.0.0.1' }]), ['network.ethernets.eth0.routes[0].to: must be "default" or a network like 10.0.0.0/8']],
     ['dns bad', at('network.ethernets.eth0.nameservers', { addresses: ['dns.google'] }), ['network.ethernets.eth0.nameservers.addresses[0]: must be an IPv4 or IPv6 address']],

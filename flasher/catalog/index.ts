@@ -2,7 +2,7 @@
  * Public face of the image catalog: load and merge signed catalogs, filter by board/arch, verify
  * minisign signatures, and the download cache. The CLI verbs and the app use only this.
  */
-export { catalogSchema, boardSchema, imageSchema, catalogJsonSchema, ARCHES, FIRMWARES, FIRST_BOOT_FORMATS, type Arch, type Board, type Catalog, type CatalogImage, type Category } from './schema.js';
+export { catalogSchema, boardSchema, imageSchema, catalogJsonSchema, bootableTables, ARCHES, FIRMWARES, FIRST_BOOT_FORMATS, PARTITION_TABLES, type Arch, type Board, type Catalog, type CatalogImage, type Category, type PartitionTableKind, type Availability } from './schema.js';
 export { loadCatalog, parseCatalog, MAX_CATALOG_BYTES, type LoadedCatalog, type CatalogLoadOptions, type Trust } from './load.js';
 export { mergeCatalogs, imagesFor, findImage, findBoard, checkFit, type MergedCatalog, type OfferedImage, type Fit, type ImageFilter } from './merge.js';
 export { parsePublicKey, parseSignature, verifyBytes, verifyFile, type PublicKey, type VerifiedSignature, type SignatureAlgorithm } from './minisign.js';

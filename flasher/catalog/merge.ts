@@ -6,7 +6,7 @@
  */
 import { FlashError } from '../errors.js';
 import type { LoadedCatalog, Trust } from './load.js';
-import type { Arch, Board, CatalogImage, Category } from './schema.js';
+import { bootableTables, type Arch, type Board, type CatalogImage, type Category, type PartitionTableKind } from './schema.js';
 
 /** An image as offered: URLs absolute, and which catalog (and trust) it came from. */
 export interface OfferedImage extends CatalogImage {
@@ -75,13 +75,32 @@ export interface Fit {
   readonly reasons: readonly string[];
 }
 
-/** Does an image (catalog entry or the image's own 3os/image.json) fit a board? */
-export function checkFit(image: { readonly arch?: string | undefined; readonly boards?: readonly string[] | undefined }, board: Board): Fit {
+/** What checkFit compares: a catalog entry, or the image's own 3os/image.json and partition table. */
+export interface FitFacts {
+  readonly arch?: string | undefined;
+  readonly boards?: readonly string[] | undefined;
+  /** The image's partition table; unknown (not checked) for a catalog entry that does not say. */
+  readonly partitionTable?: PartitionTableKind | undefined;
+}
+
+const TABLE_NAME: Readonly<Record<PartitionTableKind, string>> = { gpt: 'GPT', mbr: 'MBR' };
+
+/**
+ * Does an image fit a board? The one home of the rule: the arch matches, the image lists the
+ * board, and the board's firmware can boot the image's partition table (a GPT image on a Pi 3 or
+ * Zero 2 W does not boot).
+ */
+export function checkFit(image: FitFacts, board: Board): Fit {
   const reasons: string[] = [];
   if (image.arch === undefined) reasons.push('the image does not say its architecture');
   else if (image.arch !== board.arch) reasons.push(`the image is for ${image.arch}, board ${board.id} is ${board.arch}`);
   if (image.boards === undefined || image.boards.length === 0) reasons.push('the image does not list the boards it supports');
   else if (!image.boards.includes(board.id)) reasons.push(`the image supports ${image.boards.join(', ')}, not ${board.id}`);
+  const tables = bootableTables(board);
+  if (image.partitionTable !== undefined && !tables.includes(image.partitionTable)) {
+    const can = tables.map((t) => TABLE_NAME[t]).join(' or ');
+    reasons.push(`the image has a ${TABLE_NAME[image.partitionTable]} partition table; the firmware of board ${board.id} boots only ${can}`);
+  }
   return { fits: reasons.length === 0, reasons };
 }
 

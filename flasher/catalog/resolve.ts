@@ -14,9 +14,9 @@ import { ImageCache } from './cache.js';
 import { parseSize } from './cache-index.js';
 import { fetchSmall, redact } from './download.js';
 import { loadCatalog, type LoadedCatalog } from './load.js';
-import { checkFit, findBoard, findImage, mergeCatalogs, type MergedCatalog, type OfferedImage } from './merge.js';
+import { checkFit, findBoard, findImage, mergeCatalogs, type FitFacts, type MergedCatalog, type OfferedImage } from './merge.js';
 import { verifyFile, type PublicKey, type SignatureAlgorithm } from './minisign.js';
-import type { Board } from './schema.js';
+import { bootableTables, type Board } from './schema.js';
 import { loadTrustedKeys } from './trusted-keys.js';
 
 export const CATALOG_PREFIX = 'catalog:';
@@ -42,16 +42,13 @@ export interface CatalogOptions {
   readonly onDownload?: ((e: DownloadProgress) => void) | undefined;
 }
 
-/** What the board check needs from an image's own 3os/image.json. */
-export interface ImageFacts {
-  readonly arch?: string | undefined;
-  readonly boards?: readonly string[] | undefined;
-}
+/** What the board check needs from an image itself: its 3os/image.json and its partition table. */
+export type ImageFacts = FitFacts;
 
 /**
- * Reads a local image's 3os/image.json (undefined when it has none). Injected by the caller
- * (provisioning/detect/image-info.ts's readImageInfo): the engine does not read partition tables
- * or FAT volumes itself.
+ * Reads a local image's 3os/image.json and partition table kind (undefined when it has no
+ * image.json). Injected by the caller (provisioning/detect/image-info.ts's readImageInfo): the
+ * engine does not read partition tables or FAT volumes itself.
  */
 export type ImageInfoReader = (path: string) => Promise<ImageFacts | undefined>;
 
@@ -136,7 +133,7 @@ async function signatureText(url: string, stored: string | undefined, opts: Cata
   }
 }
 
-async function resolveCatalogImage(id: string, s: CatalogSession, board: Board | undefined, opts: CatalogOptions): Promise<ResolvedSource> {
+async function resolveCatalogImage(id: string, s: CatalogSession, board: Board | undefined, opts: ResolveOptions): Promise<ResolvedSource> {
   const img = findImage(s.merged, id);
   if (img === undefined) {
     throw new FlashError('E_CATALOG', `no image "${id}" in the catalogs (${s.merged.images.map((i) => i.id).join(', ') || 'none'})`, { phase: 'source' });
@@ -172,7 +169,14 @@ async function resolveCatalogImage(id: string, s: CatalogSession, board: Board |
   const trust: SourceTrust = r.signature === undefined
     ? { kind: 'unsigned', accepted: true }
     : { kind: 'signed', keyId: r.signature.keyId, algorithm: r.signature.algorithm, trustedComment: r.signature.trustedComment };
-  return { image: r.path, sha256: img.decoded.sha256 ?? sha256, trust, catalogImage: img, board, downloaded: r.downloaded };
+  let info: ImageFacts | undefined;
+  if (board !== undefined && img.partitionTable === undefined && bootableTables(board).length < 2) {
+    // The entry does not say its table and the board boots only one: the image's own decides.
+    info = await opts.readImageInfo(r.path);
+    const fit = checkFit({ arch: img.arch, boards: img.boards, partitionTable: info?.partitionTable }, board);
+    if (!fit.fits) throw new FlashError('E_BOARD_MISMATCH', `image ${img.id} does not fit board ${board.id}: ${fit.reasons.join('; ')}`, { phase: 'source' });
+  }
+  return { image: r.path, sha256: img.decoded.sha256 ?? sha256, trust, catalogImage: img, board, info, downloaded: r.downloaded };
 }
 
 async function resolveFile(spec: string, s: CatalogSession, board: Board | undefined, userSha: string | undefined, opts: ResolveOptions): Promise<ResolvedSource> {

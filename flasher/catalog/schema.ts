@@ -22,18 +22,33 @@ const size = z.number().int().positive().max(2 ** 50);
 export const archSchema = z.enum(ARCHES);
 export type Arch = z.infer<typeof archSchema>;
 
+export const PARTITION_TABLES = ['gpt', 'mbr'] as const;
+export const partitionTableSchema = z.enum(PARTITION_TABLES);
+export type PartitionTableKind = z.infer<typeof partitionTableSchema>;
+
+/** Present on every unit (true), on none (false), or only on some variants (Compute Modules, carriers). */
+const availability = z.union([z.boolean(), z.literal('model-dependent')]);
+export type Availability = z.infer<typeof availability>;
+
 export const boardSchema = z
   .object({
     id,
     name: z.string().min(1).max(120),
     arch: archSchema,
+    soc: id.optional().meta({ description: 'the SoC, e.g. bcm2711' }),
     firmware: z.enum(FIRMWARES).meta({ description: 'how the board boots: UEFI, Raspberry Pi firmware, or U-Boot' }),
-    partitionTable: z.enum(['gpt', 'mbr']).meta({ description: 'the table its firmware can boot (mbr: Pi 3 / Zero 2 W)' }),
+    // One table, or the list of those the firmware boots (read it through bootableTables()).
+    partitionTable: z
+      .union([partitionTableSchema, z.array(partitionTableSchema).min(1)])
+      .meta({ description: 'the partition table(s) its firmware can boot: "gpt", "mbr" or a list (mbr only: Pi 3 / Zero 2 W)' }),
     capabilities: z
       .object({
         serialConsole: z.string().regex(/^tty[A-Za-z0-9]+$/).optional().meta({ description: 'device-side console name, e.g. ttyS0, ttyAMA0' }),
-        usbBoot: z.boolean().optional(),
-        emmc: z.boolean().optional(),
+        usbBoot: z.boolean().optional().meta({ description: 'boots from a USB drive (USB mass storage)' }),
+        rpiboot: z.boolean().optional().meta({ description: 'USB device boot: a host exposes its eMMC with rpiboot (Compute Modules)' }),
+        usbGadget: availability.optional().meta({ description: 'has a USB OTG/peripheral port the agent can serve its console on (USB gadget ACM)' }),
+        wifi: availability.optional(),
+        emmc: availability.optional(),
       })
       .strict()
       .default({}),
@@ -41,6 +56,11 @@ export const boardSchema = z
   })
   .strict();
 export type Board = z.infer<typeof boardSchema>;
+
+/** The partition tables a board's firmware boots, as a list (the catalog may give one or several). */
+export function bootableTables(board: Pick<Board, 'partitionTable'>): readonly PartitionTableKind[] {
+  return typeof board.partitionTable === 'string' ? [board.partitionTable] : board.partitionTable;
+}
 
 const fileFacts = z
   .object({
@@ -67,6 +87,7 @@ export const imageSchema = z
     bmapUrl: url.optional(),
     signatureUrl: url.optional().meta({ description: 'minisign signature (.minisig) of the downloaded file' }),
     firstBoot: z.enum(FIRST_BOOT_FORMATS).default('3os-native'),
+    partitionTable: partitionTableSchema.optional().meta({ description: 'the image\'s partition table (gpt, or mbr for the MBR variant); checked against the board' }),
   })
   .strict();
 export type CatalogImage = z.infer<typeof imageSchema>;

@@ -1,6 +1,7 @@
 /**
- * Read an image's own 3os/image.json (what it is: flavor, version, arch, boards) without writing
- * it anywhere, so a file or URL that is not in a catalog can still be checked against the board.
+ * Read an image's own 3os/image.json (what it is: flavor, version, arch, boards) and the kind of
+ * its partition table (GPT or the MBR variant) without writing it anywhere, so a file or URL can be
+ * checked against the board (flasher/catalog/merge.ts checkFit), catalog entry or not.
  *
  * A raw local image is read in place through a read-only DiskIO. A compressed image (or a URL) is
  * decoded as a stream and only two windows are kept in memory: the first MiB (partition table)
@@ -18,7 +19,10 @@ import { openImage } from '../../flasher/source/open-image.js';
 import { localImagePath } from '../../flasher/source/image-spec.js';
 import { IMAGE_JSON_PATH, parseImageJson, type ImageInfo } from '../../flasher/catalog/image-json.js';
 
-export type { ImageInfo };
+/** What image.json says, plus the partition table the image itself carries. */
+export interface ImageFileInfo extends ImageInfo {
+  readonly partitionTable: 'gpt' | 'mbr';
+}
 
 const HEAD = 1024 * 1024;
 const MAX_CONFIG_BYTES = 128 * 1024 * 1024;
@@ -56,23 +60,29 @@ class WindowDisk implements DiskIO {
   }
 }
 
-async function infoFromDisk(disk: DiskIO, config: PartitionPlace | undefined): Promise<ImageInfo | undefined> {
+/** The config partition and the table kind it was found in. */
+interface ConfigPlace extends PartitionPlace {
+  readonly table: 'gpt' | 'mbr';
+}
+
+async function infoFromDisk(disk: DiskIO, config: ConfigPlace | undefined): Promise<ImageFileInfo | undefined> {
   if (config === undefined) return undefined;
   const fat = await openFat(disk, config.start, config.size);
   const raw = await fat.readFile(IMAGE_JSON_PATH);
-  return raw === undefined ? undefined : parseImageJson(raw);
+  return raw === undefined ? undefined : { ...parseImageJson(raw), partitionTable: config.table };
 }
 
-async function configOf(disk: DiskIO): Promise<PartitionPlace | undefined> {
+async function configOf(disk: DiskIO): Promise<ConfigPlace | undefined> {
   try {
-    return find3osPartitions(await readPartitionTable(disk)).config;
+    const layout = find3osPartitions(await readPartitionTable(disk));
+    return layout.config === undefined ? undefined : { ...layout.config, table: layout.kind };
   } catch (e) {
     if (isFlashError(e) && e.code === 'E_PARTITION_TABLE') return undefined;
     throw e;
   }
 }
 
-async function fromRawFile(path: string): Promise<ImageInfo | undefined> {
+async function fromRawFile(path: string): Promise<ImageFileInfo | undefined> {
   for (const sectorSize of [512, 4096]) {
     const disk = await openDisk(path, { writable: false, sectorSize });
     try {
@@ -85,12 +95,12 @@ async function fromRawFile(path: string): Promise<ImageInfo | undefined> {
   return undefined;
 }
 
-async function fromStream(spec: string, signal: AbortSignal | undefined): Promise<ImageInfo | undefined> {
+async function fromStream(spec: string, signal: AbortSignal | undefined): Promise<ImageFileInfo | undefined> {
   const img = await openImage(spec, { hashRaw: false, signal });
   try {
     const head = Buffer.alloc(HEAD);
     let pos = 0;
-    let config: PartitionPlace | undefined;
+    let config: ConfigPlace | undefined;
     let cfg: Buffer | undefined;
     let size = img.size ?? Number.MAX_SAFE_INTEGER;
     for await (const c of img.stream) {
@@ -126,10 +136,10 @@ async function fromStream(spec: string, signal: AbortSignal | undefined): Promis
 }
 
 /**
- * The image's 3os/image.json, or undefined when it is not a 3os image (no config partition or no
- * such file). Reads only; nothing is written anywhere.
+ * The image's 3os/image.json and partition table kind, or undefined when it is not a 3os image (no
+ * config partition or no such file). Reads only; nothing is written anywhere.
  */
-export async function readImageInfo(spec: string, opts: { signal?: AbortSignal } = {}): Promise<ImageInfo | undefined> {
+export async function readImageInfo(spec: string, opts: { signal?: AbortSignal } = {}): Promise<ImageFileInfo | undefined> {
   const path = localImagePath(spec);
   if (path !== undefined) {
     const fh = await fsp.open(path, 'r').catch((e: unknown) => {

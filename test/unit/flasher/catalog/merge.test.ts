@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LoadedCatalog } from '../../../../flasher/catalog/load.js';
 import { checkFit, findImage, imagesFor, mergeCatalogs } from '../../../../flasher/catalog/merge.js';
-import { catalogSchema } from '../../../../flasher/catalog/schema.js';
+import { bootableTables, catalogSchema, type Board } from '../../../../flasher/catalog/schema.js';
 import { catalogIdOf } from '../../../../flasher/catalog/resolve.js';
 
 function cat(source: string, base: string, doc: unknown): LoadedCatalog {
@@ -11,7 +11,7 @@ function cat(source: string, base: string, doc: unknown): LoadedCatalog {
 
 const boards = [
   { id: 'pc', name: 'PC', arch: 'x86_64', firmware: 'uefi', partitionTable: 'gpt' },
-  { id: 'pi4', name: 'Pi 4', arch: 'aarch64', firmware: 'rpi', partitionTable: 'gpt' },
+  { id: 'pi4', name: 'Pi 4', arch: 'aarch64', firmware: 'rpi', partitionTable: ['gpt', 'mbr'] },
   { id: 'pi3', name: 'Pi 3', arch: 'aarch64', firmware: 'rpi', partitionTable: 'mbr' },
 ];
 const img = (id: string, arch: string, b: string[], url = `${id}.img.xz`): Record<string, unknown> => ({
@@ -54,6 +54,42 @@ describe('mergeCatalogs', () => {
     expect(checkFit({ arch: 'aarch64', boards: ['pc'] }, pc).reasons.join()).toMatch(/for aarch64, board pc is x86_64/);
     expect(checkFit({ arch: 'x86_64', boards: ['pi4'] }, pc).reasons.join()).toMatch(/supports pi4, not pc/);
     expect(checkFit({}, pc).fits).toBe(false);
+  });
+
+  it('checkFit compares the image\'s partition table with the tables the board\'s firmware boots', () => {
+    const board = (id: string): Board => {
+      const b = m.boards.find((x) => x.id === id);
+      if (b === undefined) throw new Error(`no board ${id}`);
+      return b;
+    };
+    const pi = { arch: 'aarch64', boards: ['pi3', 'pi4'] };
+    expect(checkFit({ ...pi, partitionTable: 'mbr' }, board('pi3'))).toEqual({ fits: true, reasons: [] });
+    expect(checkFit({ ...pi, partitionTable: 'gpt' }, board('pi3'))).toEqual({
+      fits: false,
+      reasons: ['the image has a GPT partition table; the firmware of board pi3 boots only MBR'],
+    });
+    expect(checkFit({ ...pi, partitionTable: 'gpt' }, board('pi4')).fits).toBe(true);
+    expect(checkFit({ ...pi, partitionTable: 'mbr' }, board('pi4')).fits).toBe(true);
+    // A catalog entry that does not say its table is not refused for it (the image itself is read at write time).
+    expect(checkFit(pi, board('pi3')).fits).toBe(true);
+    // Every reason at once: arch, board list and table.
+    expect(checkFit({ arch: 'x86_64', boards: ['pc'], partitionTable: 'gpt' }, board('pi3')).reasons).toHaveLength(3);
+  });
+
+  it('offers a catalog image for a board only when its declared table boots there', () => {
+    const c = mergeCatalogs([cat('bundled', 'file:///c.json', {
+      version: 1, name: 'b', boards,
+      images: [{ ...img('pi-gpt', 'aarch64', ['pi3', 'pi4']), partitionTable: 'gpt' }, { ...img('pi-mbr', 'aarch64', ['pi3', 'pi4']), partitionTable: 'mbr' }],
+    })]);
+    expect(imagesFor(c, { board: 'pi3' }).map((i) => i.id)).toEqual(['pi-mbr']);
+    expect(imagesFor(c, { board: 'pi4' }).map((i) => i.id)).toEqual(['pi-gpt', 'pi-mbr']);
+  });
+});
+
+describe('bootableTables', () => {
+  it('reads one table or a list as a list', () => {
+    expect(bootableTables({ partitionTable: 'mbr' })).toEqual(['mbr']);
+    expect(bootableTables({ partitionTable: ['gpt', 'mbr'] })).toEqual(['gpt', 'mbr']);
   });
 });
 

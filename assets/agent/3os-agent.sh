@@ -3,12 +3,15 @@
 # or dash with busybox applets only (list in docs/serial-protocol.md §8).
 #   3os-agent.sh apply   apply 3os/config.agent from the config partition into $THREEOS_ROOT
 #   3os-agent.sh serve   answer the serial protocol on the console ($THREEOS_TTY)
-#   3os-agent.sh boot    apply when the config changed since the last apply, then serve
+#   3os-agent.sh boot    apply when the config changed since the last apply, commit a healthy
+#                        Raspberry Pi trial boot (lib/slot.sh), then serve
+#   3os-agent.sh slot [show|a|b|try a|try b|good]   the A/B slots on this device (lib/slot.sh)
 # Environment (defaults are for a real device; tests point them at temp dirs):
 #   THREEOS_ROOT=/  THREEOS_CONFIG=/run/3os/config  THREEOS_BOOT=/boot  THREEOS_TTY=/dev/console
 #   THREEOS_STATE=/var/lib/3os-agent  THREEOS_LOG=/var/log/3os-firstboot.log  THREEOS_SYSROOT=
 #   THREEOS_SERVE_WINDOW=60 (0 = forever)  THREEOS_REBOOT_CMD=reboot  THREEOS_BAUD=
-#   THREEOS_PI_PART_A=3 THREEOS_PI_PART_B=5  THREEOS_MAX_TRANSFER=1048576
+#   THREEOS_PI_PART_A=3 THREEOS_PI_PART_B=5 (root partition numbers of slots a/b, MBR variant)
+#   THREEOS_TRYBOOT_CMD=/usr/lib/3os/reboot-tryboot  THREEOS_HEALTH_CMD=  THREEOS_MAX_TRANSFER=1048576
 set -u
 umask 022
 AGENT_VERSION=1.0.0
@@ -27,6 +30,8 @@ WINDOW=${THREEOS_SERVE_WINDOW:-60}
 REBOOT_CMD=${THREEOS_REBOOT_CMD:-reboot}
 PI_PART_A=${THREEOS_PI_PART_A:-3}
 PI_PART_B=${THREEOS_PI_PART_B:-5}
+TRYBOOT_CMD=${THREEOS_TRYBOOT_CMD:-/usr/lib/3os/reboot-tryboot}
+HEALTH_CMD=${THREEOS_HEALTH_CMD:-}
 MAX_XFER=${THREEOS_MAX_TRANSFER:-1048576}
 LIB=${THREEOS_AGENT_LIB:-${0%/*}/lib}
 
@@ -73,7 +78,15 @@ needs_apply() {
 case ${1:-boot} in
   apply) [ -f "$CFG/3os/config.agent" ] || die "no 3os/config.agent under $CFG"; apply_dir "$CFG/3os" ;;
   serve) serve ;;
-  boot) if needs_apply; then apply_dir "$CFG/3os" || :; fi; serve ;;
+  boot) if needs_apply; then apply_dir "$CFG/3os" || :; fi; slot_boot_commit; serve ;;
+  slot)
+    case ${2:-show}:${3:-} in
+      show:) slot_show ;;
+      a:|b:) _e=$(slot_set "$2") || die "$_e"; slot_show ;;
+      good:) _e=$(slot_good) || die "$_e"; slot_show ;;
+      try:a|try:b) _e=$(slot_try "$3") || die "$_e"; log "slot: trial of $3, rebooting with the tryboot flag"; exec "$TRYBOOT_CMD" ;;
+      *) echo "usage: 3os-agent.sh slot [show|a|b|try a|try b|good]" >&2; exit 2 ;;
+    esac ;;
   version) echo "$AGENT_VERSION" ;;
-  *) echo "usage: 3os-agent.sh apply|serve|boot|version" >&2; exit 2 ;;
+  *) echo "usage: 3os-agent.sh apply|serve|boot|slot|version" >&2; exit 2 ;;
 esac

@@ -31,6 +31,8 @@ export interface SlotInfo {
   readonly default: string;
   readonly a: string;
   readonly b: string;
+  /** Raspberry Pi: the slot tryboot.txt selects ('' when there is none, 'invalid'). */
+  readonly trial?: string | undefined;
 }
 
 export interface ClientOptions {
@@ -187,6 +189,14 @@ export class SerialClient {
     return parseSlot((await this.request('SLOT', await this.authorize('SLOT', `set,${slot}`))).payload);
   }
 
+  /**
+   * Raspberry Pi: a trial boot of SLOT. The device writes tryboot.txt, answers, and reboots with
+   * the firmware's one-shot tryboot flag; a healthy SLOT commits itself, a failed one falls back.
+   */
+  public async slotTry(slot: 'a' | 'b'): Promise<SlotInfo> {
+    return parseSlot((await this.request('SLOT', await this.authorize('SLOT', `try,${slot}`))).payload);
+  }
+
   public async slotGood(): Promise<SlotInfo> {
     return parseSlot((await this.request('SLOT', await this.authorize('SLOT', 'good'))).payload);
   }
@@ -219,5 +229,5 @@ function parseHello(payload: Buffer): DeviceInfo {
 
 function parseSlot(payload: Buffer): SlotInfo {
   const kv = parseKeyValues(payload);
-  return { platform: kv.platform ?? '', active: kv.active ?? '', default: kv.default ?? '', a: kv.a ?? '', b: kv.b ?? '' };
+  return { platform: kv.platform ?? '', active: kv.active ?? '', default: kv.default ?? '', a: kv.a ?? '', b: kv.b ?? '', ...(kv.trial === undefined ? {} : { trial: kv.trial }) };
 }

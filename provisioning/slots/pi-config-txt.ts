@@ -272,7 +272,9 @@ function prefixLine(lines: readonly PiConfigLine[], ctx: SlotFileContext): { lin
   if (all.length === 0) throw notLayout('it sets no os_prefix (a 3os card has os_prefix=a/ or os_prefix=b/ in [all])', ctx);
   if (all.length > 1) throw notLayout(`os_prefix is set ${all.length} times (lines ${all.map((l) => l.line).join(', ')}); a 3os layout sets it once, in [all]`, ctx);
   const [line] = all as [PiConfigLine];
-  if (line.filters.length > 0) throw notLayout(`os_prefix (line ${line.line}) is under [${line.filters.map((f) => f.text).join('] [')}], not in [all]`, ctx);
+  // the last filter is the section header nearest above the line
+  const under = line.filters[line.filters.length - 1];
+  if (under !== undefined) throw notLayout(`os_prefix (line ${line.line}) is under [${under.text}], not in [all]`, ctx);
   const v = line.value ?? '';
   if (v !== 'a/' && v !== 'b/') throw notLayout(`os_prefix=${v} (line ${line.line}) names neither slot a/ nor b/`, ctx);
   return { line, slot: v === 'a/' ? 'a' : 'b' };

@@ -121,7 +121,17 @@ on_slot() {
       if [ "$_w" = good ]; then _e=$(slot_good); else _e=$(slot_set "${_w#set,}"); fi || { fail slot "$_e"; return; }
       log "serve: slot $_w"
       reply SLOT "${_w%%,*}" "$(slot_show | b64_in)" ;;
-    *) fail args "SLOT takes show, set,a, set,b or good" ;;
+    try,a|try,b)
+      # Raspberry Pi trial: tryboot.txt written, answer sent, then the reboot with the firmware's
+      # one-shot tryboot flag (never a plain reboot: that would not try the slot).
+      auth_ok SLOT "$1" || return
+      _w=${1%%,auth=*}
+      _e=$(slot_try "${_w#try,}") || { fail slot "$_e"; return; }
+      log "serve: slot $_w: rebooting with the tryboot flag"
+      reply SLOT try "$(slot_show | b64_in)"
+      ( sleep 1; "$TRYBOOT_CMD" ) >/dev/null 2>&1 </dev/null &
+      ;;
+    *) fail args "SLOT takes show, set,a, set,b, try,a, try,b or good" ;;
   esac
 }
 

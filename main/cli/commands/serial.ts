@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { FlashError } from '../../../flasher/errors.js';
 import { renderConfig } from '../../../provisioning/config/render.js';
 import { ConsoleFilter } from '../../../provisioning/serial/console.js';
-import { SerialClient } from '../../../provisioning/serial/client.js';
+import { SerialClient, type SlotInfo } from '../../../provisioning/serial/client.js';
 import { listSerialPorts } from '../../../provisioning/serial/list.js';
 import { openSerialPort, type OpenPort } from '../../../provisioning/serial/port.js';
 import { pushConfig } from '../../../provisioning/serial/transfer.js';
@@ -20,7 +20,7 @@ const USAGE = `Usage:
   3os-flash serial list [--json]
   3os-flash serial hello|status|logs|reboot --port PORT [options]
   3os-flash serial push CONFIG --port PORT [options]
-  3os-flash serial slot [a|b|good] --port PORT [options]
+  3os-flash serial slot [a|b|good] [--try] --port PORT [options]
   3os-flash serial console --port PORT [--baud N]
 
 CONFIG is a 3os config (YAML/JSON, rendered here), a directory holding config.yaml and
@@ -32,6 +32,8 @@ Options:
   --rtscts         hardware flow control
   --key KEY        serial key of a locked device (or env THREEOS_SERIAL_KEY)
   --lines N        logs: how many lines (default 100)
+  --try            slot a|b on a Raspberry Pi: a trial boot (tryboot.txt + reboot with the
+                   firmware's tryboot flag); the slot commits itself once healthy
   --wait SECONDS   how long to wake the agent (default 10)
   --json           JSON lines on stdout`;
 
@@ -43,6 +45,7 @@ interface Opts {
   json: boolean;
   lines: number;
   wait: number;
+  try: boolean;
 }
 
 export const serialCommand: Command = {
@@ -63,6 +66,7 @@ export const serialCommand: Command = {
           json: { type: 'boolean' },
           lines: { type: 'string' },
           wait: { type: 'string' },
+          try: { type: 'boolean' },
         },
       });
     } catch (e) {
@@ -83,6 +87,7 @@ export const serialCommand: Command = {
       json: v.json ?? false,
       lines: num(v.lines, 100, 'lines'),
       wait: num(v.wait, 10, 'wait'),
+      try: v.try ?? false,
     };
     const [verb, ...rest] = parsed.positionals;
     if (verb === 'list') return list(io, o.json);
@@ -132,9 +137,12 @@ async function action(verb: string, rest: string[], client: SerialClient, o: Opt
     }
     case 'slot': {
       const what = rest[0];
-      const s = what === undefined ? await client.slotShow() : what === 'a' || what === 'b' ? await client.slotSet(what) : what === 'good' ? await client.slotGood() : undefined;
+      if (o.try && what !== 'a' && what !== 'b') throw usageError('serial slot --try: which slot, a or b?');
+      const set = (w: 'a' | 'b'): Promise<SlotInfo> => (o.try ? client.slotTry(w) : client.slotSet(w));
+      const s = what === undefined ? await client.slotShow() : what === 'a' || what === 'b' ? await set(what) : what === 'good' ? await client.slotGood() : undefined;
       if (s === undefined) throw usageError('serial slot: expected a, b or good');
-      emit(io, o, 'slot', s, `platform ${s.platform}: running ${s.active}, next boot ${s.default}; a: ${s.a}, b: ${s.b}`);
+      const trial = s.trial === undefined || s.trial === '' ? '' : `; tryboot.txt: ${s.trial}`;
+      emit(io, o, 'slot', s, `platform ${s.platform}: running ${s.active}, next boot ${s.default}; a: ${s.a}, b: ${s.b}${trial}${o.try ? `\nthe device is rebooting with the tryboot flag into slot ${what ?? '?'}` : ''}`);
       return 0;
     }
     case 'reboot':

@@ -12,6 +12,7 @@ import { isHttpUrl } from './http-source.js';
 import { buildHttp, buildLocal, type Built } from './image-builders.js';
 import type { OpenImageOptions } from './open-options.js';
 import { Relay } from './relay.js';
+import { isSlabReadable, type SlabReader } from './slab-reader.js';
 
 export type { ImageFormat } from './detect-format.js';
 export type { DecoderPreferences } from './decoders.js';
@@ -38,6 +39,12 @@ export interface OpenedImage {
   readonly entryName: string | undefined;
   /** The decoded bytes; errors are always FlashErrors. */
   readonly stream: Readable;
+  /**
+   * The decoded bytes read straight into caller buffers (slab-reader.ts), when the decoder offers
+   * that and `stream` was not touched; use one or the other. Checked against the recorded size,
+   * errors are FlashErrors, the abort signal cancels it.
+   */
+  slabReader(): SlabReader | undefined;
   /** Raw source bytes consumed so far (for progress). For zip: bytes of the entry's data. */
   sourceBytes(): number;
   /**
@@ -60,25 +67,81 @@ function asFlashError(e: unknown): FlashError {
 }
 
 class Opened implements OpenedImage {
-  public readonly stream: Relay;
+  private relay: Relay | undefined;
+  private slab: SlabReader | undefined;
   private closing: Promise<void> | undefined;
+  /** A decoder error raised before anyone read (no 'error' may go unheard): handed to the relay. */
+  private early: unknown;
 
   public constructor(
     public readonly spec: string,
     private readonly b: Built,
-    signal: AbortSignal | undefined,
+    private readonly signal: AbortSignal | undefined,
   ) {
-    this.stream = new Relay(b.decoded, [], asFlashError, {
-      expectBytes: b.sizeExact ? b.size : undefined,
+    b.decoded.on('error', (e) => {
+      if (this.relay === undefined) this.early ??= e;
+    });
+  }
+
+  /** Built on first use: until then the decoder may still hand its bytes to a slab reader instead. */
+  public get stream(): Relay {
+    if (this.relay !== undefined) return this.relay;
+    const relay = new Relay(this.b.decoded, [], asFlashError, {
+      expectBytes: this.b.sizeExact ? this.b.size : undefined,
       what: 'the decoded image',
     });
-    if (signal !== undefined) {
+    this.relay = relay;
+    if (this.early !== undefined) relay.destroy(asFlashError(this.early));
+    const signal = this.signal;
+    if (signal?.aborted === true) relay.destroy(cancelled());
+    else if (signal !== undefined) {
       const onAbort = (): void => {
-        this.stream.destroy(cancelled());
+        relay.destroy(cancelled());
       };
       signal.addEventListener('abort', onAbort, { once: true });
-      this.stream.once('close', () => signal.removeEventListener('abort', onAbort));
+      relay.once('close', () => signal.removeEventListener('abort', onAbort));
     }
+    return relay;
+  }
+
+  public slabReader(): SlabReader | undefined {
+    if (this.slab !== undefined) return this.slab;
+    const d = this.b.decoded;
+    if (this.relay !== undefined || !isSlabReadable(d)) return undefined;
+    const inner = d.claimSlabReader();
+    if (inner === undefined) return undefined;
+    const want = this.b.sizeExact ? this.b.size : undefined;
+    const signal = this.signal;
+    const aborted = (): boolean => signal?.aborted === true;
+    let count = 0;
+    this.slab = {
+      fill: async (buf) => {
+        if (aborted()) throw cancelled();
+        let n: number;
+        try {
+          n = await inner.fill(buf);
+        } catch (e) {
+          throw aborted() ? cancelled() : asFlashError(e);
+        }
+        count += n;
+        // The same checks (and words) as the stream's relay.
+        if (want !== undefined && count > want) {
+          throw new FlashError('E_FORMAT_CORRUPT', `the decoded image is longer than its recorded size of ${want} bytes`, { phase: 'decompress', offset: want });
+        }
+        if (want !== undefined && n < buf.length && count < want) {
+          throw new FlashError('E_TRUNCATED', `the decoded image ended after ${count} of ${want} bytes`, { phase: 'decompress', offset: count });
+        }
+        return n;
+      },
+    };
+    if (signal !== undefined) {
+      const onAbort = (): void => {
+        d.destroy();
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      d.once('close', () => signal.removeEventListener('abort', onAbort));
+    }
+    return this.slab;
   }
 
   public get format(): ImageFormat { return this.b.format; }
@@ -99,7 +162,7 @@ class Opened implements OpenedImage {
 
   public close(): Promise<void> {
     this.closing ??= (async () => {
-      this.stream.destroy();
+      this.relay?.destroy();
       for (const r of this.b.resources) r.destroy();
       const d = this.b.decoded as Readable & { shutdown?: () => Promise<void> };
       if (typeof d.shutdown === 'function') await d.shutdown();

@@ -1,11 +1,13 @@
 /**
- * Where chunks come from: a decoded stream (copied once into the shared chunks), or, for a raw
+ * Where chunks come from: a decoder that fills the chunks itself (a spawned tool's output read
+ * straight into them), a decoded stream (copied once into the shared chunks), or, for a raw
  * local image, the file read straight into the chunks with one read ahead (no extra copy), and,
  * with a bmap, only the chunks that hold mapped data are read at all (what makes bmaptool fast).
  */
 import { open } from 'node:fs/promises';
 import { FlashError } from '../errors.js';
 import { sourceError } from '../source/local-file.js';
+import type { SlabReader } from '../source/slab-reader.js';
 import type { ByteRange } from './bmap-ranges.js';
 import type { Chunk, ChunkPool } from './chunk-pool.js';
 
@@ -53,6 +55,30 @@ export async function* chunksFromStream(stream: AsyncIterable<Buffer>, pool: Chu
     if (chunk !== undefined) pool.release(chunk);
   }
   return total;
+}
+
+/** Let the decoder fill whole chunks in place: no stream, no copy. */
+export async function* chunksFromReader(reader: SlabReader, pool: ChunkPool, signal?: AbortSignal): AsyncGenerator<Filled, number> {
+  let total = 0;
+  for (;;) {
+    if (signal?.aborted === true) throw cancelled();
+    const chunk = await pool.acquire();
+    let len: number;
+    try {
+      len = await reader.fill(chunk.data);
+    } catch (e) {
+      pool.release(chunk);
+      throw e;
+    }
+    if (len === 0) {
+      pool.release(chunk);
+      return total;
+    }
+    chunk.offset = total;
+    total += len;
+    yield { chunk, len };
+    if (len < chunk.data.length) return total;
+  }
 }
 
 /** True when some range intersects [start, end). Ranges are sorted. */

@@ -1,13 +1,13 @@
 /**
- * The pump of a job: chunks from the source (a decoded stream, or a raw local file read straight
- * into the chunks), checked (bmap range checksums, sizes), hashed on the worker and handed to the
+ * The pump of a job: chunks from the source (a decoder filling the chunks itself, a decoded stream,
+ * or a raw local file read straight into the chunks), checked (bmap range checksums, sizes), hashed on the worker and handed to the
  * fan-out. The first MiB is clipped from what targets write now: it is written last.
  */
 import { FlashError } from '../errors.js';
 import type { OpenedImage } from '../source/open-image.js';
 import { RangeCursor, type ByteRange } from './bmap-ranges.js';
 import type { Chunk, ChunkPool } from './chunk-pool.js';
-import { chunksFromFile, chunksFromStream } from './chunk-producers.js';
+import { chunksFromFile, chunksFromReader, chunksFromStream } from './chunk-producers.js';
 import { HashWorker } from './hash-worker.js';
 import { HEAD_BYTES } from './target-state.js';
 import type { WrittenMap } from './written-map.js';
@@ -58,9 +58,12 @@ export async function streamImage(
   const cursor = ranges === undefined ? undefined : new RangeCursor(ranges, plan.checksumType);
   let total = 0;
   try {
+    const reader = direct ? undefined : image.slabReader();
     const producer = direct && image.localPath !== undefined
       ? chunksFromFile(image.localPath, size, pool, sparseRead ? ranges : undefined, signal)
-      : chunksFromStream(image.stream as AsyncIterable<Buffer>, pool, signal);
+      : reader !== undefined
+        ? chunksFromReader(reader, pool, signal)
+        : chunksFromStream(image.stream as AsyncIterable<Buffer>, pool, signal);
     if (direct) image.stream.destroy();
     for await (const { chunk, len } of producer) {
       total = Math.max(total, chunk.offset + len);

@@ -32,12 +32,20 @@ export function sign(file: string, sec: string, opts: { legacy?: boolean; out?: 
   return readFileSync(out, 'utf8');
 }
 
-/** A 6 MiB GPT image with 3os-boot and 3os-config (FAT, 3os/image.json); returns raw and xz paths. */
-export function build3osLike(dir: string, info: Record<string, unknown>): { raw: string; xz: string } {
-  const raw = join(dir, 'disk.img');
+/**
+ * A 6 MiB image with boot and config partitions (FAT, 3os/image.json); returns raw and xz paths.
+ * GPT (sgdisk, by PARTLABEL) by default; `table: 'mbr'` gives the MBR variant's first two
+ * partitions (sfdisk, type 0x0c, found by order) at the same places.
+ */
+export function build3osLike(dir: string, info: Record<string, unknown>, opts: { table?: 'gpt' | 'mbr'; name?: string } = {}): { raw: string; xz: string } {
+  const raw = join(dir, opts.name ?? 'disk.img');
   shSyncOk('truncate', ['-s', String(6 * MiB), raw]);
-  shSyncOk('sgdisk', ['-o', '-n', '1:2048:+1M', '-t', '1:c12a7328-f81f-11d2-ba4b-00a0c93ec93b', '-c', '1:3os-boot',
-    '-n', '2:0:+3M', '-t', '2:ebd0a0a2-b9e5-4433-87c0-68b6b72699c7', '-c', '2:3os-config', raw]);
+  if (opts.table === 'mbr') {
+    shSyncOk('sh', ['-c', `printf 'label: dos\nstart=2048, size=2048, type=c\nstart=4096, size=6144, type=c\n' | sfdisk -q "$1"`, 'sh', raw]);
+  } else {
+    shSyncOk('sgdisk', ['-o', '-n', '1:2048:+1M', '-t', '1:c12a7328-f81f-11d2-ba4b-00a0c93ec93b', '-c', '1:3os-boot',
+      '-n', '2:0:+3M', '-t', '2:ebd0a0a2-b9e5-4433-87c0-68b6b72699c7', '-c', '2:3os-config', raw]);
+  }
   const cfgStart = 2 * MiB;
   shSyncOk('mkfs.fat', ['-F', '12', '-n', '3OS-CONFIG', '--offset', String(cfgStart / 512), raw, String((3 * MiB) / 1024)]);
   writeFileSync(join(dir, 'image.json'), JSON.stringify(info));

@@ -6,12 +6,15 @@
 #   3os-agent.sh boot    apply when the config changed since the last apply, commit a healthy
 #                        Raspberry Pi trial boot (lib/slot.sh), then serve
 #   3os-agent.sh slot [show|a|b|try a|try b|good]   the A/B slots on this device (lib/slot.sh)
+#   3os-agent.sh gadget  on a board with a USB OTG port: create a USB serial gadget (ACM) and
+#                        serve the protocol on it ($THREEOS_GADGET_TTY; lib/usb-gadget.sh)
 # Environment (defaults are for a real device; tests point them at temp dirs):
 #   THREEOS_ROOT=/  THREEOS_CONFIG=/run/3os/config  THREEOS_BOOT=/boot  THREEOS_TTY=/dev/console
 #   THREEOS_STATE=/var/lib/3os-agent  THREEOS_LOG=/var/log/3os-firstboot.log  THREEOS_SYSROOT=
 #   THREEOS_SERVE_WINDOW=60 (0 = forever)  THREEOS_REBOOT_CMD=reboot  THREEOS_BAUD=
 #   THREEOS_PI_PART_A=3 THREEOS_PI_PART_B=5 (root partition numbers of slots a/b, MBR variant)
 #   THREEOS_TRYBOOT_CMD=/usr/lib/3os/reboot-tryboot  THREEOS_HEALTH_CMD=  THREEOS_MAX_TRANSFER=1048576
+#   THREEOS_GADGET_TTY=/dev/ttyGS0  THREEOS_MODPROBE=modprobe
 set -u
 umask 022
 AGENT_VERSION=1.0.0
@@ -35,7 +38,7 @@ HEALTH_CMD=${THREEOS_HEALTH_CMD:-}
 MAX_XFER=${THREEOS_MAX_TRANSFER:-1048576}
 LIB=${THREEOS_AGENT_LIB:-${0%/*}/lib}
 
-for _l in proto config render commit slot serve; do . "$LIB/$_l.sh"; done
+for _l in proto config render commit slot serve usb-gadget; do . "$LIB/$_l.sh"; done
 
 log() { mkdir -p "${LOG%/*}" 2>/dev/null; printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >>"$LOG" 2>/dev/null || :; }
 die() { log "error: $*"; printf '3os-agent: %s\n' "$*" >&2; exit 1; }
@@ -87,6 +90,7 @@ case ${1:-boot} in
       try:a|try:b) _e=$(slot_try "$3") || die "$_e"; log "slot: trial of $3, rebooting with the tryboot flag"; exec "$TRYBOOT_CMD" ;;
       *) echo "usage: 3os-agent.sh slot [show|a|b|try a|try b|good]" >&2; exit 2 ;;
     esac ;;
+  gadget) usb_gadget_serve ;;
   version) echo "$AGENT_VERSION" ;;
-  *) echo "usage: 3os-agent.sh apply|serve|boot|slot|version" >&2; exit 2 ;;
+  *) echo "usage: 3os-agent.sh apply|serve|boot|slot|gadget|version" >&2; exit 2 ;;
 esac

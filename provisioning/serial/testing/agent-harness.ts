@@ -32,6 +32,8 @@ export interface HarnessOptions {
   readonly prepare?: (dirs: HarnessDirs) => void;
   /** Leave crc32 out of PATH (tests the awk fallback). */
   readonly withoutCrc32?: boolean;
+  /** `serve` on the console (default), or `gadget`: set up the USB gadget, then serve on its TTY (the pty). */
+  readonly mode?: 'serve' | 'gadget';
 }
 
 export interface HarnessDirs {
@@ -119,7 +121,7 @@ export async function startAgentHarness(opts: HarnessOptions = {}): Promise<Agen
   const shell = opts.shell === 'ash' ? ['/bin/busybox', 'ash'] : ['/usr/bin/dash'];
   const startAgent = (): void => {
     const [cmd, ...pre] = shell as [string, ...string[]];
-    agent = spawn(cmd, [...pre, AGENT_SCRIPT, 'serve'], {
+    agent = spawn(cmd, [...pre, AGENT_SCRIPT, opts.mode ?? 'serve'], {
       detached: true,
       stdio: ['ignore', 'ignore', 'pipe'],
       env: {
@@ -132,6 +134,7 @@ export async function startAgentHarness(opts: HarnessOptions = {}): Promise<Agen
         THREEOS_SYSROOT: dirs.sys,
         THREEOS_LOG: dirs.log,
         THREEOS_TTY: devicePath,
+        THREEOS_GADGET_TTY: devicePath,
         THREEOS_SERVE_WINDOW: '0',
         THREEOS_REBOOT_CMD: `echo rebooted >> ${join(base, 'reboot.log')}`,
         ...opts.env,

@@ -71,6 +71,22 @@ export interface BackupResult {
   readonly warnings: readonly string[];
 }
 
+/** The metadata sidecar of a backup file, when there is one beside it (undefined: none, or not ours). */
+export async function readBackupInfo(path: string): Promise<BackupInfo | undefined> {
+  let text: string;
+  try {
+    text = await fsp.readFile(backupFiles(path).info, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const j = JSON.parse(text) as Partial<BackupInfo> | null;
+    return j !== null && typeof j === 'object' && j.kind === '3os-flash-backup' && j.version === 1 ? (j as BackupInfo) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Sidecar names beside an output file. */
 export function backupFiles(output: string): { bmap: string; sha256: string; info: string } {
   return { bmap: `${output}.bmap`, sha256: `${output}.sha256`, info: `${output}.backup.json` };

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { openDisk } from '../../../flasher/disk-io.js';
+import { readBackupInfo, type BackupInfo } from '../../../flasher/backup/backup.js';
 import { inspectDisk, type DiskReport } from '../../../provisioning/seed/inspect-disk.js';
 import { usageError, type CliIO, type Command } from '../io.js';
 import { humanBytes } from '../../../common/bytes.js';
@@ -12,7 +13,28 @@ const usage = `Usage: 3os-flash inspect TARGET [--json]
 
 Show what is on TARGET (a drive or an image file) without changing it: the partition table, the
 3os image (3os/image.json), the first-boot config (secrets masked) and, once the device has
-booted, its result (3os/result.json: applied or failed, with errors).`;
+booted, its result (3os/result.json: applied or failed, with errors). For a backup made by
+3os-flash backup (any format), what its FILE.backup.json says: the drive it came from, when,
+and the 3os image and config it held.`;
+
+function backupText(path: string, b: BackupInfo): string {
+  const s = b.source;
+  const d = b.disk ?? {};
+  const img = d.image as Record<string, unknown> | undefined;
+  const drive = [s.vendor, s.model].filter((x) => x !== undefined && x !== '').join(' ');
+  const out = [
+    `${path}: backup (${b.output.format}, ${humanBytes(b.output.bytes)}, sha256 ${b.output.sha256})`,
+    `backed up: ${b.created} from ${s.path}${drive === '' ? '' : ` (${drive}${s.serial !== undefined ? `, serial ${s.serial}` : ''})`}, ${humanBytes(s.size)}, ${s.sectorSize}-byte sectors`,
+    `stored: ${humanBytes(b.map.mappedBytes)} in use (${b.map.method})${b.verified ? ', verified after writing' : ', not verified'}`,
+  ];
+  if (d.is3os !== true) out.push('not a 3os disk');
+  else {
+    out.push(`image: ${img === undefined ? 'unknown (no readable 3os/image.json)' : `${field(img, 'flavor') ?? '?'} ${field(img, 'version') ?? '?'} ${field(img, 'arch') ?? '?'}`}`);
+    out.push(`config: ${d.config === undefined ? 'none seeded' : `hostname ${field(d.config, 'hostname') ?? '(not set)'}`}`);
+  }
+  out.push(`restore with: 3os-flash write ${path} --to TARGET`);
+  return out.join('\n');
+}
 
 /** A field of a parsed JSON/YAML object, as display text. */
 function field(o: unknown, k: string): string | undefined {
@@ -59,6 +81,11 @@ async function run(args: string[], io: CliIO): Promise<number> {
   }
   const target = parsed.positionals[0];
   if (target === undefined || parsed.positionals.length > 1) throw usageError('inspect takes exactly one TARGET');
+  const backup = await readBackupInfo(target);
+  if (backup !== undefined) {
+    io.out.write(parsed.values.json === true ? `${JSON.stringify({ backup })}\n` : `${backupText(target, backup)}\n`);
+    return 0;
+  }
   const disk = await openDisk(target);
   try {
     const r = await inspectDisk(disk);

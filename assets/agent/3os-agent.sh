@@ -69,6 +69,7 @@ apply_dir() {
   sync 2>/dev/null || :
   log "apply: $STATUS${DIGEST:+ (digest $DIGEST)}"
   while IFS= read -r _e; do log "apply: error: $_e"; done <"$ERRF"
+  [ "$STATUS" = applied ] && wifi_radio_up
   [ "$STATUS" = applied ]
 }
 
@@ -81,7 +82,7 @@ needs_apply() {
 case ${1:-boot} in
   apply) [ -f "$CFG/3os/config.agent" ] || die "no 3os/config.agent under $CFG"; apply_dir "$CFG/3os" ;;
   serve) serve ;;
-  boot) if needs_apply; then apply_dir "$CFG/3os" || :; fi; slot_boot_commit; serve ;;
+  boot) if needs_apply; then apply_dir "$CFG/3os" || :; else wifi_radio_up; fi; slot_boot_commit; serve ;;
   slot)
     case ${2:-show}:${3:-} in
       show:) slot_show ;;

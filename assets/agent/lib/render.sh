@@ -56,7 +56,11 @@ render_all() {
     { if has wifi.country && ! kv wifi.wpa_supplicant | grep -q '^[[:space:]]*country='; then printf 'country=%s\n' "$(kv wifi.country)"; fi
       kv wifi.wpa_supplicant; } | put /etc/wpa_supplicant/wpa_supplicant.conf 0600 0:0
   fi
-  has wifi.country && printf '%s\n' "$(kv wifi.country)" | put /etc/3os/wifi-country 0644 0:0
+  if has wifi.country; then
+    printf '%s\n' "$(kv wifi.country)" | put /etc/3os/wifi-country 0644 0:0
+    # The regulatory domain from the moment cfg80211 loads (the file the Ignition renderer writes too).
+    printf 'options cfg80211 ieee80211_regdom=%s\n' "$(kv wifi.country)" | put /etc/modprobe.d/3os-regdom.conf 0644 0:0
+  fi
   if has timezone; then
     putlink /etc/localtime "/usr/share/zoneinfo/$(kv timezone)"
     printf '%s\n' "$(kv timezone)" | put /etc/timezone 0644 0:0
@@ -187,5 +191,21 @@ render_files() {
     _p=files.$_i; _m=$(kv $_p.mode); _o=$(kv $_p.owner)
     kv $_p.contents | put "$(kv $_p.path)" "${_m:-0644}" "${_o:-0:0}"
     _i=$((_i + 1))
+  done
+}
+
+# wifi_radio_up: on the running device, once a Wi-Fi country is configured: set the regulatory
+# domain now (iw, when the image has it; the modprobe option covers the next boots) and lift a
+# soft block of the wlan radios through sysfs (images in Raspberry Pi OS style keep Wi-Fi blocked
+# until a country is set). Runs after an apply and at every boot.
+wifi_radio_up() {
+  _c=$(head -n 1 "$(R /etc/3os/wifi-country)" 2>/dev/null)
+  case $_c in [A-Z][A-Z]) ;; *) return 0 ;; esac
+  if command -v iw >/dev/null 2>&1; then
+    if iw reg set "$_c" >/dev/null 2>&1; then log "wifi: regulatory domain $_c"; else log "wifi: iw reg set $_c failed"; fi
+  fi
+  for _k in "$SYSROOT/sys/class/rfkill"/rfkill*; do
+    [ "$(cat "$_k/type" 2>/dev/null)" = wlan ] && [ "$(cat "$_k/soft" 2>/dev/null)" = 1 ] || continue
+    if printf '0\n' >"$_k/soft" 2>/dev/null; then log "wifi: ${_k##*/} unblocked"; else log "wifi: cannot unblock ${_k##*/}"; fi
   done
 }

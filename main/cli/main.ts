@@ -36,11 +36,12 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     io.out.write(`${version()}\n`);
     return 0;
   }
-  const cmd = commands.find((c) => c.name === verb);
-  if (cmd === undefined) {
+  const entry = commands.find((c) => c.name === verb);
+  if (entry === undefined) {
     io.err.write(`3os-flash: unknown command "${verb}". Run 3os-flash --help.\n`);
     return 2;
   }
+  const cmd = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.out.write(`${cmd.usage}\n`);
     return 0;

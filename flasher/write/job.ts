@@ -44,8 +44,17 @@ export interface JobSource {
   close(): Promise<void>;
 }
 
-/** Open the image and its bmap; nothing is written. */
-export async function openJobSource(spec: WriteJobSpec, onEvent: (e: JobEvent) => void, opts: RunOptions = {}): Promise<JobSource> {
+/**
+ * RunOptions of a job whose source is no image file: `clone` reads a drive by its in-use map
+ * (provisioning/backup/clone-source.ts) and hands the job that source instead.
+ */
+export interface JobRunOptions extends RunOptions {
+  readonly openSource?: ((spec: WriteJobSpec, onEvent: (e: JobEvent) => void) => Promise<JobSource>) | undefined;
+}
+
+/** Open the image and its bmap (or the caller's own source); nothing is written. */
+export async function openJobSource(spec: WriteJobSpec, onEvent: (e: JobEvent) => void, opts: JobRunOptions = {}): Promise<JobSource> {
+  if (opts.openSource !== undefined) return opts.openSource(spec, onEvent);
   const image = await openImage(spec.image, {
     signal: opts.signal,
     onInfo: (message) => onEvent({ kind: 'info', message }),

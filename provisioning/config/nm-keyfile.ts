@@ -22,14 +22,18 @@ function ipSections(i: Iface): string[] {
   const search = i.nameservers?.search ?? [];
   const isDefault = (to: string): boolean => to === 'default' || to === '0.0.0.0/0' || to === '::/0';
   const family = (fam: 4 | 6): { dhcp: boolean; addrs: string[]; dns: string[]; gw: string | undefined; routes: NonNullable<Iface['routes']> } => {
-    const routes = (i.routes ?? []).filter((r) => ipFamily(r.via) === fam);
-    const gw = fam === 4 && i.gateway4 !== undefined ? i.gateway4 : routes.find((r) => isDefault(r.to))?.via;
+    // A default route is the section's gateway, unless it has a metric (the gateway has none):
+    // then it stays a route to 0.0.0.0/0 or ::/0.
+    const routes = (i.routes ?? []).filter((r) => ipFamily(r.via) === fam)
+      .map((r) => (r.to === 'default' ? { ...r, to: fam === 4 ? '0.0.0.0/0' : '::/0' } : r));
+    const gwRoute = fam === 4 && i.gateway4 !== undefined ? undefined : routes.find((r) => isDefault(r.to) && r.metric === undefined);
+    const gw = fam === 4 && i.gateway4 !== undefined ? i.gateway4 : gwRoute?.via;
     return {
       dhcp: (fam === 4 ? i.dhcp4 : i.dhcp6) === true,
       addrs: (i.addresses ?? []).filter((a) => ipFamily(a) === fam),
       dns: (i.nameservers?.addresses ?? []).filter((a) => ipFamily(a) === fam),
       gw,
-      routes: routes.filter((r) => !isDefault(r.to)),
+      routes: routes.filter((r) => r !== gwRoute),
     };
   };
   const v4 = family(4);
@@ -58,8 +62,9 @@ function connection(id: string, ifaceId: string, type: string, i: Iface): string
 }
 
 /**
- * keyfile ssid: plain text only when GKeyFile keeps it exactly (no leading/trailing blank, which
- * it strips) and NetworkManager cannot take it for a byte list (no ";"); else the byte list form
+ * keyfile ssid: plain text only when GKeyFile keeps it exactly (it drops leading blanks; trailing
+ * ones are kept to the byte list too, to be safe) and NetworkManager cannot take it for a byte
+ * list (no ";"); else the byte list form
  * `ssid=72;111;109;101;` that NetworkManager's keyfile reader also reads (nm-keyfile get_bytes).
  */
 function keyfileSsid(ssid: string): string {

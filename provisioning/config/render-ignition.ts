@@ -32,22 +32,36 @@ function unitArg(s: string): string {
   return /^[A-Za-z0-9_./:,+=@-]+$/.test(e) ? e : `"${e.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
+/** What the unit does to files after the groups exist: [group, path] and [mode, path]. */
+interface Later {
+  readonly chgrp: Array<readonly [string, string]>;
+  readonly chmod: Array<readonly [string, string]>;
+}
+
+/** The supplementary groups of the config's users (the unit makes sure they exist). */
+function userGroups(c: Config): Set<string> {
+  return new Set((c.users ?? []).flatMap((u) => u.groups ?? []));
+}
+
 /**
  * The oneshot unit: `groupadd -f` each group a user is put in (it may or may not exist in the
  * image: Ignition before 2.25 fails the first boot on `groupadd` of an existing group, and
- * useradd fails on a missing one), `usermod -a -G` each user, chmod for special mode bits.
+ * useradd fails on a missing one), `usermod -a -G` each user, then the group of each file owned
+ * by one of those groups (Ignition's files stage cannot resolve a group that does not exist yet)
+ * and special mode bits.
  * It runs once, before logins and sshd.
  */
-function groupsUnit(c: Config, modes: ReadonlyArray<readonly [string, string]>): string | undefined {
+function groupsUnit(c: Config, later: Later): string | undefined {
   const lines: string[] = [];
-  const groups = [...new Set((c.users ?? []).flatMap((u) => u.groups ?? []))];
-  for (const g of groups) lines.push(`ExecStart=groupadd -f ${unitArg(g)}`);
+  for (const g of userGroups(c)) lines.push(`ExecStart=groupadd -f ${unitArg(g)}`);
   for (const u of c.users ?? []) if (u.groups?.length) lines.push(`ExecStart=usermod -a -G ${unitArg(u.groups.join(','))} ${unitArg(u.name)}`);
-  for (const [mode, path] of modes) lines.push(`ExecStart=chmod ${mode} ${unitArg(path)}`);
+  // chgrp before chmod: changing a file's group clears its setuid/setgid bits.
+  for (const [group, path] of later.chgrp) lines.push(`ExecStart=chgrp ${unitArg(group)} ${unitArg(path)}`);
+  for (const [mode, path] of later.chmod) lines.push(`ExecStart=chmod ${mode} ${unitArg(path)}`);
   if (lines.length === 0) return undefined;
   return [
     '[Unit]',
-    'Description=3os first boot: supplementary groups and special file modes from the config',
+    'Description=3os first boot: supplementary groups, their files and special file modes from the config',
     'After=local-fs.target',
     'Before=systemd-user-sessions.service sshd.service ssh.service',
     `ConditionPathExists=!${GROUPS_DONE}`,
@@ -110,20 +124,22 @@ export function renderIgnition(c: Config): Record<string, unknown> {
     if (country !== undefined) text('/etc/modprobe.d/3os-regdom.conf', 0o644, `options cfg80211 ieee80211_regdom=${country}\n`);
   }
   const configUsers = new Set((c.users ?? []).map((u) => u.name));
-  const specialModes: Array<readonly [string, string]> = [];
+  const laterGroups = userGroups(c);
+  const later: Later = { chgrp: [], chmod: [] };
   for (const f of c.files ?? []) {
     const bytes = f.contents_base64 !== undefined ? Buffer.from(f.contents_base64, 'base64') : Buffer.from(f.contents ?? '', 'utf8');
     const mode = Number.parseInt(f.mode, 8);
-    if (mode > 0o777) specialModes.push([f.mode.padStart(4, '0'), f.path]);
     const entry: IgnFile = { path: f.path, overwrite: true, mode: mode & 0o777, contents: { source: dataUrl(bytes) } };
     if (f.owner !== undefined) {
       const [user = '', group] = f.owner.split(':');
       entry.user = node(user);
       // A bare user of this config means its own primary group (useradd's user group), as for
       // `chown user:`; Ignition would otherwise leave the group root.
-      if (group !== undefined) entry.group = node(group);
+      if (group !== undefined && laterGroups.has(group)) later.chgrp.push([group, f.path]);
+      else if (group !== undefined) entry.group = node(group);
       else if (configUsers.has(user)) entry.group = { name: user };
     }
+    if (mode > 0o777) later.chmod.push([f.mode.padStart(4, '0'), f.path]);
     files.push(entry);
   }
 
@@ -144,7 +160,7 @@ export function renderIgnition(c: Config): Record<string, unknown> {
   if (Object.keys(storage).length > 0) out.storage = storage;
   const units: Array<Record<string, unknown>> = [];
   if (c.ssh?.enabled !== undefined) units.push({ name: 'sshd.service', enabled: c.ssh.enabled });
-  const groups = groupsUnit(c, specialModes);
+  const groups = groupsUnit(c, later);
   if (groups !== undefined) units.push({ name: GROUPS_UNIT, enabled: true, contents: groups });
   if (units.length > 0) out.systemd = { units };
   return out;

@@ -19,6 +19,7 @@ const FILES = [
   { path: '/opt/c', mode: '0640', contents: 'c', owner: 'www-data' },
   { path: '/opt/d', mode: '0640', contents: 'd', owner: '1001:1001' },
   { path: '/opt/e', mode: '4755', contents: 'e', owner: 'alice:100' },
+  { path: '/opt/f', mode: '2750', contents: 'f', owner: 'bob:docker' },
 ];
 const cfg = assertValidConfig({
   version: 1,
@@ -32,12 +33,12 @@ describe('cloud-init: write_files after users-groups, owners cloud-init can reso
 
   it('defers files owned by someone or in a home directory; others are written early', () => {
     expect(doc.write_files.map((f) => [f.path, f.defer ?? false])).toEqual([
-      ['/etc/motd', false], ['/home/bob/notes', true], ['/opt/a', true], ['/opt/b', true], ['/opt/c', true], ['/opt/d', true], ['/opt/e', true],
+      ['/etc/motd', false], ['/home/bob/notes', true], ['/opt/a', true], ['/opt/b', true], ['/opt/c', true], ['/opt/d', true], ['/opt/e', true], ['/opt/f', true],
     ]);
   });
 
   it('names go to write_files, numbers and unknown primary groups to chown in runcmd', () => {
-    expect(doc.write_files.map((f) => f.owner)).toEqual([undefined, undefined, 'alice:alice', 'alice:adm', undefined, undefined, undefined]);
+    expect(doc.write_files.map((f) => f.owner)).toEqual([undefined, undefined, 'alice:alice', 'alice:adm', undefined, undefined, undefined, 'bob:docker']);
     expect(doc.runcmd).toEqual([
       ['chown', '--', 'www-data:', '/opt/c'],
       ['chown', '--', '1001:1001', '/opt/d'],
@@ -63,14 +64,16 @@ describe('Ignition: spec 3.0.0, groups and special modes by a first-boot unit', 
     expect(ign.passwd.groups).toBeUndefined();
   });
 
-  it('the unit adds each group (groupadd -f), each membership, then the special modes, once', () => {
+  it('the unit adds each group (groupadd -f), each membership, the groups of files owned by them, then special modes, once', () => {
     const exec = (unit?.contents ?? '').split('\n').filter((l) => l.startsWith('ExecStart='));
     expect(exec).toEqual([
       'ExecStart=groupadd -f docker',
       'ExecStart=groupadd -f gpio',
       'ExecStart=usermod -a -G docker,gpio alice',
       'ExecStart=usermod -a -G docker bob',
+      'ExecStart=chgrp docker /opt/f',
       'ExecStart=chmod 4755 /opt/e',
+      'ExecStart=chmod 2750 /opt/f',
       'ExecStart=mkdir -p /var/lib/3os',
       'ExecStart=touch /var/lib/3os/first-boot-groups.done',
     ]);
@@ -85,6 +88,9 @@ describe('Ignition: spec 3.0.0, groups and special modes by a first-boot unit', 
     expect(byPath.get('/opt/c')?.group).toBeUndefined();
     expect(byPath.get('/opt/d')).toMatchObject({ user: { id: 1001 }, group: { id: 1001 } });
     expect(byPath.get('/opt/e')).toMatchObject({ mode: 0o755, user: { name: 'alice' }, group: { id: 100 } });
+    // docker may not exist before the unit runs: the unit sets that group.
+    expect(byPath.get('/opt/f')).toMatchObject({ mode: 0o750, user: { name: 'bob' } });
+    expect(byPath.get('/opt/f')?.group).toBeUndefined();
   });
 
   it('no unit without groups or special modes', () => {

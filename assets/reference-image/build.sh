@@ -4,19 +4,24 @@
 # 3OS-CONFIG with 3os/image.json), 3os-root-a/-b (read-only squashfs: busybox, lvm2,
 # e2fsprogs, the 3os agent), 3os-data (LVM2 PV, VG 3os, ext4 LVs etc/home/containers).
 # Output in $OUT (default .cache/reference-image): .img .img.zst .bmap .sha256 .catalog.json.
-# Usage: build.sh [--arch x86_64] [--out DIR] [--version V]. Needs root (loop devices).
+# Usage: build.sh [--arch x86_64|aarch64] [--board rpi --table gpt|mbr] [--out DIR] [--version V].
+# Needs root (loop devices). `--board rpi` builds the Raspberry Pi image (aarch64; Pi parts in
+# rpi/rpi.sh): Pi firmware, one 3os-boot with slot directories a/ b/, GPT or the MBR variant.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 ARCH=x86_64
 OUT=$REPO/.cache/reference-image
 VERSION=${THREEOS_REF_VERSION:-0.1.0}
+RPI=''; TABLE=gpt
 while [ $# -gt 0 ]; do
   case $1 in
     --arch) ARCH=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     --version) VERSION=$2; shift 2 ;;
-    *) echo "usage: build.sh [--arch x86_64|aarch64] [--out DIR] [--version V]" >&2; exit 2 ;;
+    --board) [ "$2" = rpi ] || { echo "build.sh: --board takes rpi" >&2; exit 2; }; RPI=1; ARCH=aarch64; shift 2 ;;
+    --table) TABLE=$2; shift 2 ;;
+    *) echo "usage: build.sh [--arch x86_64|aarch64] [--board rpi --table gpt|mbr] [--out DIR] [--version V]" >&2; exit 2 ;;
   esac
 done
 case $ARCH in
@@ -24,6 +29,27 @@ case $ARCH in
   aarch64) DEBARCH=arm64; EFI=aa64; CONSOLE=ttyAMA0; ROOT_TYPE=b921b045-1df0-41c3-af44-4c6f280d3fae; BOARD=generic-arm64 ;;
   *) echo "build.sh: unknown arch $ARCH" >&2; exit 2 ;;
 esac
+NAME=3os-reference-$ARCH
+BOARDS="\"$BOARD\""
+KMETA=linux-image-cloud-$DEBARCH
+# initramfs modules (loaded in this order by /init)
+MODS="virtio_pci virtio_blk virtio_net squashfs dm-mod overlay vfat nls_cp437 nls_ascii nls_utf8"
+if [ -n "$RPI" ]; then
+  case $TABLE in gpt|mbr) ;; *) echo "build.sh: --table takes gpt or mbr" >&2; exit 2 ;; esac
+  . "$HERE/rpi/rpi.sh"
+  NAME=3os-reference-rpi-$TABLE
+  eval "BOARDS=\$RPI_BOARDS_$TABLE"
+  # the generic arm64 kernel: the cloud kernel lacks the Pi's SD, UART and watchdog drivers
+  KMETA=linux-image-$DEBARCH
+  # SD card: sdhost (bcm2835) on Pi 3 / Zero 2 W, the Arasan/emmc2 SDHCI (sdhci-iproc) on Pi 4;
+  # bcm2835_wdt: the reboot path (and the hardware watchdog); ext4 (built into the cloud kernel,
+  # a module here) for the LVs. The UARTs are built in.
+  MODS="sdhci sdhci-pltfm sdhci-iproc bcm2835 bcm2835_wdt squashfs dm-mod overlay crc32c_generic ext4 vfat nls_cp437 nls_ascii nls_utf8"
+  CROSSCC=gcc; [ "$(dpkg --print-architecture)" = arm64 ] || CROSSCC=aarch64-linux-gnu-gcc
+  for t in fdtget fdtput dtc "$CROSSCC" sfdisk; do
+    command -v "$t" >/dev/null || { echo "build.sh: missing tool $t (see .ci/debian-packages.txt)" >&2; exit 1; }
+  done
+fi
 HOSTARCH=$(dpkg --print-architecture)
 if [ "$HOSTARCH" != "$DEBARCH" ] && ! dpkg --print-foreign-architectures | grep -qx "$DEBARCH"; then
   echo "build.sh: enable $DEBARCH packages first: dpkg --add-architecture $DEBARCH && apt-get update" >&2; exit 2
@@ -36,11 +62,10 @@ export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1767225600}
 export LVM_SUPPRESS_FD_WARNINGS=1
 MiB=1048576
 BOOT_MIB=256; CONFIG_MIB=32; ROOT_MIB=48; DATA_MIB=64
-NAME=3os-reference-$ARCH
 START=$(date +%s)
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-W=$OUT/work-$ARCH
+W=$OUT/work-${NAME#3os-reference-}
 DEBS=$OUT/debs-$ARCH
 rm -rf "$W"; mkdir -p "$W" "$DEBS"
 LOOPS=''
@@ -49,7 +74,6 @@ trap cleanup EXIT INT TERM
 step() { echo "== $*"; }
 
 # --- Debian packages -------------------------------------------------------------------------
-KMETA=linux-image-cloud-$DEBARCH
 KPKG=$(apt-cache depends "$KMETA:$DEBARCH" 2>/dev/null | awk '/Depends: linux-image-/ { sub(/:.*/, "", $2); print $2; exit }')
 [ -n "$KPKG" ] || { echo "build.sh: cannot resolve $KMETA (run apt-get update)" >&2; exit 1; }
 step "downloading $KPKG systemd-boot-efi busybox-static"
@@ -58,13 +82,14 @@ step "downloading $KPKG systemd-boot-efi busybox-static"
 ROOT_PKGS="lvm2 dmsetup e2fsprogs libc6 libaio1 libblkid1 libbsd0 libcap2 libcom-err2 libdevmapper1.02.1 libdevmapper-event1.02.1 libedit2 libext2fs2 libgcrypt20 libgpg-error0 liblz4-1 liblzma5 libmd0 libpcre2-8-0 libselinux1 libsystemd0 libtinfo6 libudev1 libuuid1 libzstd1"
 PKGS="$KPKG systemd-boot-efi busybox-static"
 [ "$HOSTARCH" = "$DEBARCH" ] || PKGS="$PKGS $ROOT_PKGS"
+[ -z "$RPI" ] || rpi_download "$DEBS"
 ( cd "$DEBS" && for p in $PKGS; do
-    ls "${p}_"*"_$DEBARCH.deb" "${p}_"*_all.deb >/dev/null 2>&1 || apt-get download "$p:$DEBARCH" 2>&1 | grep -v '^W: Download is performed unsandboxed' || :
+    ls "${p}_"*"_$DEBARCH.deb" "${p}_"*_all.deb 2>/dev/null | grep -q . || apt-get download "$p:$DEBARCH" 2>&1 | grep -v '^W: Download is performed unsandboxed' || :
   done )
 if [ "$HOSTARCH" != "$DEBARCH" ]; then
   for p in $ROOT_PKGS; do f=$(ls "$DEBS/${p}_"*"_$DEBARCH.deb" | tail -n 1); dpkg-deb -x "$f" "$W/xroot"; done
 fi
-for p in "$KPKG" systemd-boot-efi busybox-static; do
+for p in "$KPKG" systemd-boot-efi busybox-static ${RPI:+raspi-firmware}; do
   f=$(ls "$DEBS/${p}_"*.deb | tail -n 1); dpkg-deb -x "$f" "$W/x-$p"
 done
 K=$W/x-$KPKG
@@ -88,7 +113,6 @@ mkdir -p "$I/bin" "$I/lib/modules/$KVER"
 cp "$BB" "$I/bin/busybox"
 for a in $("$HBB" --list); do [ "$a" = busybox ] || ln -s busybox "$I/bin/$a"; done
 cp "$HERE/initramfs/init" "$I/init"; chmod 755 "$I/init"
-MODS="virtio_pci virtio_blk virtio_net squashfs dm-mod overlay vfat nls_cp437 nls_ascii nls_utf8"
 : >"$W/mods"
 for m in $MODS; do
   if ! line=$(grep -E "/$m\.ko(\.xz|\.zst)?:" "$K/lib/modules/$KVER/modules.dep"); then
@@ -103,6 +127,7 @@ sort -u "$W/mods" | while read -r p; do
 done
 cp "$K/lib/modules/$KVER/modules.order" "$K/lib/modules/$KVER/modules.builtin" "$I/lib/modules/$KVER/" 2>/dev/null || :
 "$HBB" depmod -b "$I" "$KVER"
+echo "$MODS" >"$I/modules"
 find "$I" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 ( cd "$I" && find . | LC_ALL=C sort | cpio -o -H newc --reproducible --owner=0:0 --quiet | gzip -9 -n ) >"$W/initrd.img"
 
@@ -145,6 +170,8 @@ rm -f "$R/sbin/fsck.ext4"; ln -s e2fsck "$R/sbin/fsck.ext4"
 rm -f "$R/sbin/init"; ln -s /bin/busybox "$R/sbin/init"
 cp -R "$REPO/assets/agent/." "$R/usr/lib/3os-agent/"
 chmod 755 "$R/usr/lib/3os-agent/3os-agent.sh"
+# The Pi's trial reboot (reboot(2) with "0 tryboot"): a static aarch64 program built here.
+[ -z "$RPI" ] || "$CROSSCC" -static -Os -s -o "$R/usr/lib/3os/reboot-tryboot" "$HERE/rpi/reboot-tryboot.c"
 printf '3os\n' >"$R/etc/hostname"
 printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$R/etc/hosts"
 printf 'root:x:0:0:root:/root:/bin/sh\n' >"$R/etc/passwd"
@@ -159,24 +186,42 @@ SQ=$(stat -c %s "$W/root.sqfs")
 # --- disk ------------------------------------------------------------------------------------
 step "disk layout"
 IMG=$W/$NAME.img
-TOTAL=$(( (1 + BOOT_MIB + CONFIG_MIB + 2 * ROOT_MIB + DATA_MIB + 1) * MiB ))
-truncate -s "$TOTAL" "$IMG"
 guid() { printf '%s' "$NAME-$VERSION-$1" | sha256sum | sed -E 's/^(.{8})(.{4}).(.{3}).(.{3})(.{12}).*/\1-\2-4\3-a\4-\5/'; }
-sgdisk -o -U "$(guid disk)" \
-  -n "1:1M:+${BOOT_MIB}M" -t 1:c12a7328-f81f-11d2-ba4b-00a0c93ec93b -c 1:3os-boot -u "1:$(guid p1)" \
-  -n "2:0:+${CONFIG_MIB}M" -t 2:ebd0a0a2-b9e5-4433-87c0-68b6b72699c7 -c 2:3os-config -u "2:$(guid p2)" \
-  -n "3:0:+${ROOT_MIB}M" -t "3:$ROOT_TYPE" -c 3:3os-root-a -u "3:$(guid p3)" \
-  -n "4:0:+${ROOT_MIB}M" -t "4:$ROOT_TYPE" -c 4:3os-root-b -u "4:$(guid p4)" \
-  -n "5:0:+${DATA_MIB}M" -t 5:e6d6d379-f507-44c2-a23c-238f2a3df928 -c 5:3os-data -u "5:$(guid p5)" \
-  "$IMG" >/dev/null
-sgdisk -v "$IMG" | grep -q 'No problems found' || { sgdisk -v "$IMG"; exit 1; }
-off() { sgdisk -i "$1" "$IMG" | awk '/^First sector:/ { print $3 * 512 }'; }
-len() { sgdisk -i "$1" "$IMG" | awk '/^Partition size:/ { print $3 * 512 }'; }
-P1=$(off 1); P2=$(off 2); P3=$(off 3); P4=$(off 4); P5=$(off 5); L5=$(len 5)
+if [ "$TABLE" = mbr ]; then
+  # The standard's MBR variant: p1 boot, p2 config (0x0c), p3 root-a, p4 extended holding p5
+  # root-b and p6 data (last); each logical partition 1 MiB after its EBR.
+  TOTAL=$(( (1 + BOOT_MIB + CONFIG_MIB + ROOT_MIB + 1 + ROOT_MIB + 1 + DATA_MIB) * MiB ))
+  truncate -s "$TOTAL" "$IMG"
+  DISKID=$(guid disk | cut -c1-8)
+  printf 'label: dos\nlabel-id: 0x%s\nunit: sectors\n\n,%sMiB,c\n,%sMiB,c\n,%sMiB,83\n,,5\n,%sMiB,83\n,,8e\n' \
+    "$DISKID" "$BOOT_MIB" "$CONFIG_MIB" "$ROOT_MIB" "$ROOT_MIB" | sfdisk -q "$IMG"
+  sfdisk --verify "$IMG" >/dev/null || { sfdisk --verify "$IMG"; exit 1; }
+  off() { sfdisk -d "$IMG" | awk -v p="$IMG$1 " 'index($0, p) == 1 { sub(/.*start= */, ""); sub(/,.*/, ""); print $0 * 512 }'; }
+  len() { sfdisk -d "$IMG" | awk -v p="$IMG$1 " 'index($0, p) == 1 { sub(/.*size= */, ""); sub(/,.*/, ""); print $0 * 512 }'; }
+  P1=$(off 1); P2=$(off 2); P3=$(off 3); P4=$(off 5); P5=$(off 6); L5=$(len 6)
+else
+  TOTAL=$(( (1 + BOOT_MIB + CONFIG_MIB + 2 * ROOT_MIB + DATA_MIB + 1) * MiB ))
+  truncate -s "$TOTAL" "$IMG"
+  sgdisk -o -U "$(guid disk)" \
+    -n "1:1M:+${BOOT_MIB}M" -t 1:c12a7328-f81f-11d2-ba4b-00a0c93ec93b -c 1:3os-boot -u "1:$(guid p1)" \
+    -n "2:0:+${CONFIG_MIB}M" -t 2:ebd0a0a2-b9e5-4433-87c0-68b6b72699c7 -c 2:3os-config -u "2:$(guid p2)" \
+    -n "3:0:+${ROOT_MIB}M" -t "3:$ROOT_TYPE" -c 3:3os-root-a -u "3:$(guid p3)" \
+    -n "4:0:+${ROOT_MIB}M" -t "4:$ROOT_TYPE" -c 4:3os-root-b -u "4:$(guid p4)" \
+    -n "5:0:+${DATA_MIB}M" -t 5:e6d6d379-f507-44c2-a23c-238f2a3df928 -c 5:3os-data -u "5:$(guid p5)" \
+    "$IMG" >/dev/null
+  sgdisk -v "$IMG" | grep -q 'No problems found' || { sgdisk -v "$IMG"; exit 1; }
+  off() { sgdisk -i "$1" "$IMG" | awk '/^First sector:/ { print $3 * 512 }'; }
+  len() { sgdisk -i "$1" "$IMG" | awk '/^Partition size:/ { print $3 * 512 }'; }
+  P1=$(off 1); P2=$(off 2); P3=$(off 3); P4=$(off 4); P5=$(off 5); L5=$(len 5)
+fi
 
-step "3os-boot: systemd-boot, kernel, initramfs, entries"
 mkfs.fat --mbr=n -F 32 -s 1 -n 3OS-BOOT -i "$(guid boot | cut -c1-8)" --offset $((P1 / 512)) "$IMG" $((BOOT_MIB * 1024)) >/dev/null
 B="$IMG@@$P1"
+if [ -n "$RPI" ]; then
+  step "3os-boot: Raspberry Pi firmware, config.txt, slots a/ b/"
+  rpi_boot "$B" "$TABLE" "$K" "$KVER" "$W/initrd.img" "${DISKID:-}" "$W"
+else
+step "3os-boot: systemd-boot, kernel, initramfs, entries"
 EFIUP=$(echo "$EFI" | tr a-z A-Z)
 mmd -i "$B" ::/EFI ::/EFI/BOOT ::/EFI/systemd ::/loader ::/loader/entries ::/3os ::/3os/a ::/3os/b
 mcopy -i "$B" "$SDBOOT" "::/EFI/BOOT/BOOT$EFIUP.EFI"
@@ -191,11 +236,12 @@ done
 # gets 3 tries, and systemd-boot falls back to A when they are used up (docs/reference-image.md).
 mcopy -i "$B" "$W/entry-a.conf" ::/loader/entries/3os-a.conf
 mcopy -i "$B" "$W/entry-b.conf" "::/loader/entries/3os-b+3-0.conf"
+fi
 
 step "3os-config: FAT label 3OS-CONFIG, 3os/image.json"
 mkfs.fat --mbr=n -F 16 -n 3OS-CONFIG -i "$(guid config | cut -c1-8)" --offset $((P2 / 512)) "$IMG" $((CONFIG_MIB * 1024)) >/dev/null
 BUILD_ID=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y%m%d)-$(cat "$W/root.sqfs" "$W/initrd.img" | sha256sum | cut -c1-12)
-sed -e "s/@VERSION@/$VERSION/" -e "s/@ARCH@/$ARCH/" -e "s/@BOARD@/$BOARD/" -e "s/@BUILD_ID@/$BUILD_ID/" -e "s/@KERNEL@/$KVER/" \
+sed -e "s/@VERSION@/$VERSION/" -e "s/@ARCH@/$ARCH/" -e "s/@BOARDS@/$BOARDS/" -e "s/@BUILD_ID@/$BUILD_ID/" -e "s/@KERNEL@/$KVER/" \
   "$HERE/image.json.in" >"$W/image.json"
 mmd -i "$IMG@@$P2" ::/3os
 mcopy -i "$IMG@@$P2" "$W/image.json" ::/3os/image.json
@@ -227,7 +273,8 @@ done <"$W/lvs"
 
 # --- outputs ---------------------------------------------------------------------------------
 step "outputs"
-sgdisk -v "$IMG" | grep -q "No problems found" || { sgdisk -v "$IMG"; exit 1; }
+if [ "$TABLE" = mbr ]; then sfdisk --verify "$IMG" >/dev/null || { sfdisk --verify "$IMG"; exit 1; }
+else sgdisk -v "$IMG" | grep -q "No problems found" || { sgdisk -v "$IMG"; exit 1; }; fi
 mv -f "$IMG" "$OUT/$NAME.img"
 IMG=$OUT/$NAME.img
 bmaptool -q create -o "$OUT/$NAME.img.bmap" "$IMG"
@@ -239,19 +286,20 @@ SECS=$(( $(date +%s) - START ))
 # A catalog image entry (flasher/catalog/schema.ts, imageSchema), relative URLs.
 cat >"$OUT/$NAME.catalog.json" <<JSON
 {
-  "id": "3os-reference-$ARCH",
-  "name": "3os reference image ($ARCH)",
+  "id": "$NAME",
+  "name": "3os reference image (${RPI:+Raspberry Pi, $TABLE, }$ARCH)",
   "flavor": "debian",
   "version": "$VERSION",
   "arch": "$ARCH",
-  "boards": ["$BOARD"],
+  "boards": [$BOARDS],
   "released": "$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%d)",
   "description": "Built from Debian packages by assets/reference-image/build.sh (kernel $KVER, build $BUILD_ID).",
   "url": "$NAME.img.zst",
   "download": { "size": $ZST, "sha256": "$ZSTSHA" },
   "decoded": { "size": $RAW, "sha256": "$RAWSHA" },
   "bmapUrl": "$NAME.img.bmap",
-  "firstBoot": "3os-native"
+  "firstBoot": "3os-native"${RPI:+,
+  \"partitionTable\": \"$TABLE\"}
 }
 JSON
 rm -rf "$W"

@@ -6,7 +6,7 @@ import { imageLabel, parseImageJson } from '../../../../flasher/catalog/image-js
 describe('parseImageJson', () => {
   it('reads the reference image template as the build fills it in', () => {
     const tpl = readFileSync(new URL('../../../../assets/reference-image/image.json.in', import.meta.url), 'utf8');
-    const text = tpl.replace('@VERSION@', '2026.11.1').replace('@ARCH@', 'x86_64').replace('@BOARD@', 'generic-x86_64').replace('@BUILD_ID@', '20261101-abc').replace('@KERNEL@', '6.12');
+    const text = tpl.replace('@VERSION@', '2026.11.1').replace('@ARCH@', 'x86_64').replace('@BOARDS@', '"generic-x86_64"').replace('@BUILD_ID@', '20261101-abc').replace('@KERNEL@', '6.12');
     const info = parseImageJson(Buffer.from(text));
     expect(info).toMatchObject({ flavor: 'debian', version: '2026.11.1', arch: 'x86_64', boards: ['generic-x86_64'], buildId: '20261101-abc' });
     expect(info.raw.slots).toEqual(['a', 'b']); // unknown keys are kept

@@ -6,7 +6,9 @@
 #     network script the agent wrote;
 #  3. mark the running slot good (drop the systemd-boot counter); when the default slot's entry
 #     has no tries left, make the running slot the default (rollback);
-#  4. print a summary and serve the serial protocol on the console for a window.
+#  4. print a summary and run the agent's boot step on the console: on a Raspberry Pi a healthy
+#     trial boot (tryboot.txt) is committed in config.txt, then the serial protocol is served
+#     for a window.
 PATH=/sbin:/bin:/usr/sbin:/usr/bin
 export PATH LVM_SUPPRESS_FD_WARNINGS=1
 CFG=/run/3os/config
@@ -125,7 +127,9 @@ after_apply
 bless_slot
 say "up: slot $SLOT, hostname $(hostname), $(sed -n 's/.*"status":"\([a-z]*\)".*/result \1/p' "$CFG/3os/result.json" 2>/dev/null)"
 say "serial provisioning on the console for ${THREEOS_SERVE_WINDOW} s (always while unprovisioned)"
-sh "$AGENT" serve
+# the agent's boot entry: (the config is applied above) a healthy Raspberry Pi trial boot is
+# committed in config.txt (lib/slot.sh slot_boot_commit), then the serial protocol is served
+sh "$AGENT" boot
 after_apply
 say "agent done; console shell follows"
 exit 0

@@ -1,6 +1,7 @@
 /**
  * QEMU for the end-to-end journeys: boots a disk (file or loop device) with OVMF under TCG
- * (never KVM: it hangs on these machines), the serial console on a unix socket with a log file
+ * (never KVM: it hangs on these machines), or a Raspberry Pi card in `raspi3b` with the firmware
+ * stand-in (provisioning/boot/pi-firmware-run.ts), the serial console on a unix socket with a log file
  * of everything the guest said. The test waits for console text, runs shell commands on the
  * console, lends the line to the CLI through a socat pty, and always stops QEMU.
  */
@@ -10,12 +11,13 @@ import { existsSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { PiFirmwareStandIn, type PiPowerOn } from '../../provisioning/boot/pi-firmware-run.js';
 
 export const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE.fd';
 export const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS.fd';
 /** UEFI firmware for qemu-system-aarch64 -M virt (Debian qemu-efi-aarch64). */
 export const AARCH64_EFI = '/usr/share/qemu-efi-aarch64/QEMU_EFI.fd';
-export type VmArch = 'x86_64' | 'aarch64';
+export type VmArch = 'x86_64' | 'aarch64' | 'raspi3b';
 /** Bound of one boot, firmware to agent, under TCG. */
 export const BOOT_TIMEOUT_MS = 180_000;
 
@@ -33,6 +35,9 @@ export class Vm {
   mark = 0;
   readonly log: string;
   readonly sockPath: string;
+  /** raspi3b: the firmware stand-in (tryboot flag across boots) and what the last power-on chose. */
+  readonly pi: PiFirmwareStandIn | undefined;
+  lastPiBoot: PiPowerOn | undefined;
 
   constructor(
     private readonly dir: string,
@@ -42,10 +47,19 @@ export class Vm {
   ) {
     this.log = join(dir, `${name}.console.log`);
     this.sockPath = join(dir, `${name}.sock`);
+    this.pi = arch === 'raspi3b' ? new PiFirmwareStandIn(disk, dir) : undefined;
   }
 
   async start(): Promise<void> {
     await rm(this.sockPath, { force: true });
+    const consoleArgs = [
+      '-chardev', `socket,id=con,path=${this.sockPath},server=on,wait=off,logfile=${this.log},logappend=on`,
+      '-serial', 'chardev:con',
+    ];
+    if (this.pi !== undefined) {
+      this.lastPiBoot = await this.pi.powerOn();
+      return this.launch('qemu-system-aarch64', [...this.lastPiBoot.args, '-display', 'none', '-monitor', 'none', ...consoleArgs]);
+    }
     const firmware = this.arch === 'x86_64' ? [OVMF_CODE, OVMF_VARS] : [AARCH64_EFI];
     for (const f of firmware) if (!existsSync(f)) throw new Error(`${f} missing: apt-get install ${this.arch === 'x86_64' ? 'ovmf' : 'qemu-efi-aarch64'}`);
     const machine: string[] = [];
@@ -63,10 +77,13 @@ export class Vm {
       ...machine,
       '-drive', `if=none,id=d0,format=raw,file=${this.disk},cache=writeback`, '-device', 'virtio-blk-pci,drive=d0',
       '-netdev', 'user,id=n0,restrict=on', '-device', 'virtio-net-pci,netdev=n0',
-      '-chardev', `socket,id=con,path=${this.sockPath},server=on,wait=off,logfile=${this.log},logappend=on`,
-      '-serial', 'chardev:con',
+      ...consoleArgs,
     ];
-    const proc = spawn(this.arch === 'x86_64' ? 'qemu-system-x86_64' : 'qemu-system-aarch64', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    return this.launch(this.arch === 'x86_64' ? 'qemu-system-x86_64' : 'qemu-system-aarch64', args);
+  }
+
+  private async launch(qemu: string, args: string[]): Promise<void> {
+    const proc = spawn(qemu, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     this.exited = new Promise((resolve) => proc.on('exit', (code) => resolve(code)));
@@ -172,6 +189,20 @@ export class Vm {
   /** The guest rebooted (QEMU ended, -no-reboot): power it on again, as a power cycle would. */
   async powerCycle(): Promise<void> {
     await this.waitExit();
+    // the Pi firmware stand-in: a restart with '0 tryboot' sets the one-shot flag for this power-on
+    this.pi?.ended((await this.console()).slice(this.mark));
+    this.disconnect();
+    await this.unbridge();
+    await this.markNow();
+    await this.start();
+  }
+
+  /** The watchdog's part: a guest that hangs is cut off and powered on again (the tryboot flag is lost). */
+  async reset(): Promise<void> {
+    const p = this.proc;
+    if (p !== undefined && p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    await this.waitExit();
+    this.pi?.reset();
     this.disconnect();
     await this.unbridge();
     await this.markNow();

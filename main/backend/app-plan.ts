@@ -25,7 +25,7 @@ export function appFlashPlan(job: AppFlashJob): FlashPlan {
     image: job.image,
     targets: job.targets.map((path, i) => {
       const r = job.rendered?.[i];
-      return { path, seed: r === undefined ? undefined : seedOf(seedFilesFor(r, '3os-native'), r.config.hostname, r.digest), policy: r?.config.storage };
+      return { path, seed: r === undefined ? undefined : seedOf(seedFilesFor(r, '3os-native'), r.config.hostname, r.digest, r.config.raspberry_pi), policy: r?.config.storage };
     }),
     bmap: job.bmap,
     sha256: job.sha256,

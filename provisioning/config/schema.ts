@@ -8,6 +8,7 @@
  * rules that tie fields together live in cross-checks.ts, so every problem is reported at once.
  */
 import { z } from 'zod';
+import { raspberryPiSchema } from './pi-hardware.js';
 import { checked, networkSchema } from './schema-parts.js';
 import { parseSshPublicKey } from './ssh-key.js';
 import { passwordHashProblem, SERIAL_KEY_MIN_LENGTH } from './secrets.js';
@@ -109,6 +110,8 @@ export const configSchema = z.strictObject({
   files: z.array(fileSchema).optional(),
   update: updateSchema.optional(),
   serial_provisioning: serialSchema.optional(),
+  /** The Raspberry Pi's hardware interfaces, rendered into the committed slot's config.txt (pi-hardware.ts). */
+  raspberry_pi: raspberryPiSchema.optional(),
 });
 
 /** A validated config (input or stored form). */

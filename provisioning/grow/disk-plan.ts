@@ -11,7 +11,10 @@
  *      clean one is planned for an offline resize, any other is left to the device's first boot;
  *   4. the config partition's FAT: boot sector, every FAT copy, every directory and chain
  *      (provisioning/fat/check.ts), then the grow record (3os/grow.json), the seed files and the
- *      removal of a stale 3os/result.json, allocated against the real free clusters.
+ *      removal of a stale 3os/result.json, allocated against the real free clusters;
+ *   5. with a config's `raspberry_pi` section: 3os-boot's FAT, checked the same way, and the
+ *      hardware block in the committed slot's config.txt, its overlays checked against the ones
+ *      the slot ships (provisioning/slots/pi-hardware-plan.ts).
  * The partition, LVM and FAT editors run unchanged against a StagedDisk that keeps their writes
  * in memory, so the plan is exactly what the real run does: a refusal (E_PARTITION_TABLE,
  * E_LVM_CORRUPT, E_LVM_UNSUPPORTED, E_CONFIG_INVALID, E_GROW, E_FAT, E_FAT_FULL, E_NOT_3OS) is
@@ -21,7 +24,7 @@
  * apply() checks that the bytes it is about to replace are still the ones planned from, then
  * writes in this order, each step in its own power-loss-safe order, with flush barriers, and
  * reads every written range back: partition table -> LVM metadata -> offline ext4 resizes ->
- * config FAT (grow record, seed files). The FAT goes last so the record never announces growth
+ * config FAT (grow record, seed files) -> 3os-boot (config.txt). The FAT goes last so the record never announces growth
  * that did not happen.
  */
 import type { DiskIO } from '../../flasher/disk-io.js';
@@ -29,7 +32,9 @@ import { FlashError, isFlashError, type Phase } from '../../flasher/errors.js';
 import { openFat, type FatType } from '../fat/index.js';
 import { checkExt4Offline, growVolumeGroup, offlineResizeExt4, type ByteRange, type LvmGrowResult, type StoragePolicy } from '../lvm/index.js';
 import { find3osPartitions, planGrow, readPartitionTable, type GrowTableResult, type PartitionPlace, type ThreeOsLayout } from '../partition/index.js';
+import type { RaspberryPiHardware } from '../config/pi-hardware.js';
 import { CONFIG_LABEL, RESULT_PATH } from '../seed/config-partition.js';
+import { planPiHardware, type PiHardwarePlan } from '../slots/pi-hardware-plan.js';
 import { buildGrowRecord, growRecordBytes, GROW_RECORD_PATH, type GrowRecord } from './grow-record.js';
 import { replay, snapshotRanges, StagedDisk, verifyReplayed, writeInfo, type PlannedWriteInfo, type StagedOp } from './staged-disk.js';
 
@@ -53,6 +58,8 @@ export interface SeedRequest {
   readonly files: readonly SeedFile[];
   /** Reported back only. */
   readonly hostname?: string | undefined;
+  /** The config's `raspberry_pi` section: rendered into the committed slot's config.txt on 3os-boot. */
+  readonly piHardware?: RaspberryPiHardware | undefined;
 }
 
 export interface PlanDiskOptions {
@@ -101,6 +108,8 @@ interface PlanSummary {
   readonly record?: GrowRecord | undefined;
   readonly config?: ConfigPlan | undefined;
   readonly seed?: { readonly files: readonly string[]; readonly hostname?: string | undefined } | undefined;
+  /** The Raspberry Pi hardware block planned for config.txt (with a `raspberry_pi` section). */
+  readonly piHardware?: PiHardwarePlan | undefined;
   /** Everything that will be untidy but is not a reason to refuse (dirty FAT, lost clusters, an ext4 left to first boot). */
   readonly warnings: readonly string[];
 }
@@ -304,15 +313,25 @@ export async function planDisk(disk: DiskIO, opts: PlanDiskOptions = {}): Promis
       fat = await planFat(staged, configPlace, record, seed, now);
       warnings.push(...fat.warnings);
     }
+    // 5. The Raspberry Pi's config.txt on 3os-boot.
+    let piHardware: PiHardwarePlan | undefined;
+    let bootOps: StagedOp[] = [];
+    if (seed?.piHardware !== undefined) {
+      const mark = staged.mark();
+      staged.what = '3os-boot config.txt (Raspberry Pi hardware block)';
+      piHardware = await planPiHardware(staged, layout?.boot, seed.piHardware, now);
+      bootOps = staged.ops(mark);
+    }
     if (doneMessage === '') doneMessage = message;
     if (seed !== undefined) {
       const n = seed.files.length;
-      message = [message, `seed ${n} file(s) into the config partition`].filter((m) => m !== '').join('; ');
-      doneMessage = [doneMessage, `seeded ${n} file(s) into the config partition`].filter((m) => m !== '').join('; ');
+      const pi = piHardware === undefined ? '' : `the Raspberry Pi hardware block in config.txt (slot ${piHardware.slot}, ${piHardware.lines.length} line(s))`;
+      message = [message, `seed ${n} file(s) into the config partition`, pi === '' ? '' : `set ${pi}`].filter((m) => m !== '').join('; ');
+      doneMessage = [doneMessage, `seeded ${n} file(s) into the config partition`, pi === '' ? '' : `set ${pi}`].filter((m) => m !== '').join('; ');
     }
 
     const growOps = [...tableOps, ...lvmOps];
-    const allOps = [...growOps, ...(fat?.ops ?? [])];
+    const allOps = [...growOps, ...(fat?.ops ?? []), ...bootOps];
     // What the plan will overwrite, as it is now: apply() refuses a disk that changed meanwhile.
     const before = await snapshotRanges(disk, allOps);
     const summary: PlanSummary = {
@@ -325,6 +344,7 @@ export async function planDisk(disk: DiskIO, opts: PlanDiskOptions = {}): Promis
       record,
       config: fat?.config,
       seed: seed === undefined ? undefined : { files: seed.files.map((f) => f.path), hostname: seed.hostname },
+      piHardware,
       warnings,
     };
     let applied = false;
@@ -362,6 +382,8 @@ export async function planDisk(disk: DiskIO, opts: PlanDiskOptions = {}): Promis
       await replay(disk, fatOps, phase);
       await verifyReplayed(disk, fatOps, phase);
       if (seed !== undefined && configPlace !== undefined) await verifySeedFiles(disk, configPlace, seed);
+      await replay(disk, bootOps, phase);
+      await verifyReplayed(disk, bootOps, phase);
       return {
         ...summary,
         message: doneMessage,

@@ -6,6 +6,7 @@
  * (validated with this schema: the helper treats every byte from its parent as untrusted).
  */
 import { z } from 'zod';
+import { raspberryPiSchema, type RaspberryPiHardware } from '../config/pi-hardware.js';
 
 const pathString = z.string().min(1).max(4096).refine((s) => !s.includes('\0'), 'must not contain NUL');
 
@@ -32,6 +33,8 @@ export const seedSchema = z.strictObject({
   hostname: z.string().max(253).optional(),
   /** Digest of the rendered config (for reports; secrets already hashed). */
   digest: z.string().max(128).optional(),
+  /** The config's `raspberry_pi` section: the hardware block for config.txt on 3os-boot. */
+  piHardware: raspberryPiSchema.optional(),
 });
 
 /** One target of a flash and what it gets after the image: its own config and storage policy. */
@@ -73,8 +76,8 @@ export type RepairPlan = z.infer<typeof repairPlanSchema>;
 export type JobPlan = z.infer<typeof jobPlanSchema>;
 
 /** Seed files as the plan carries them, from rendered bytes. */
-export function seedOf(files: readonly { readonly path: string; readonly data: Uint8Array }[], hostname?: string, digest?: string): SeedFiles {
-  return { files: files.map((f) => ({ path: f.path, base64: Buffer.from(f.data).toString('base64') })), hostname, digest };
+export function seedOf(files: readonly { readonly path: string; readonly data: Uint8Array }[], hostname?: string, digest?: string, piHardware?: RaspberryPiHardware): SeedFiles {
+  return { files: files.map((f) => ({ path: f.path, base64: Buffer.from(f.data).toString('base64') })), hostname, digest, ...(piHardware === undefined ? {} : { piHardware }) };
 }
 
 /** The plan's seed files as bytes again. */

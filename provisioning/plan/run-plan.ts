@@ -18,7 +18,7 @@ import type { JobEvent } from '../../flasher/progress.js';
 import type { JobSummary, TargetResult } from '../../flasher/write/job-types.js';
 import { openJobSource, writeTargets, type JobSource, type RunOptions } from '../../flasher/write/job.js';
 import { parseStoragePolicy } from '../lvm/index.js';
-import { planDisk } from '../grow/disk-plan.js';
+import { planDisk, type SeedRequest } from '../grow/disk-plan.js';
 import { growDisk, layoutOf, type GrowDiskResult } from '../grow/grow-disk.js';
 import { repairDisk, type RepairResult } from '../repair/repair-disk.js';
 import { writeSeedFiles } from '../seed/seed-disk.js';
@@ -140,7 +140,7 @@ async function runEdit(plan: Exclude<JobPlan, FlashPlan>, disk: DiskIO): Promise
       return { kind: 'grow', grow: await growDisk(disk, { policy, dryRun: plan.dryRun === true }) };
     }
     case 'seed': {
-      const files = await writeSeedFiles(disk, seedBytes(plan.seed));
+      const files = await writeSeedFiles(disk, seedBytes(plan.seed), plan.seed.piHardware);
       return { kind: 'seed', files, hostname: plan.seed.hostname };
     }
     case 'slot':
@@ -242,8 +242,8 @@ async function afterWrite(
   }
 }
 
-function seedRequest(seed: FlashTarget['seed']): { files: { path: string; data: Buffer }[]; hostname?: string | undefined } | undefined {
-  return seed === undefined ? undefined : { files: seedBytes(seed), hostname: seed.hostname };
+function seedRequest(seed: FlashTarget['seed']): SeedRequest | undefined {
+  return seed === undefined ? undefined : { files: seedBytes(seed), hostname: seed.hostname, piHardware: seed.piHardware };
 }
 
 /**

@@ -2,7 +2,8 @@
  * Seeding: write a rendered, validated first-boot configuration into a disk's config partition
  * (3os/config.yaml + 3os/config.agent; cloud-init NoCloud or Ignition files for images whose
  * first boot uses those), then read every file back. A previous device's 3os/result.json is
- * removed: it described another configuration.
+ * removed: it described another configuration. A config with a `raspberry_pi` section also sets
+ * the hardware block in the committed slot's config.txt on 3os-boot, in the same plan.
  *
  * Both functions go through planDisk (provisioning/grow/disk-plan.ts): the partition table and
  * the whole config FAT are read and checked and every write is planned before the first byte is
@@ -11,6 +12,7 @@
  */
 import type { DiskIO } from '../../flasher/disk-io.js';
 import type { RenderedConfig } from '../config/index.js';
+import type { RaspberryPiHardware } from '../config/pi-hardware.js';
 import { planDisk } from '../grow/disk-plan.js';
 
 export type FirstBootFormat = '3os-native' | 'cloud-init' | 'ignition';
@@ -35,7 +37,7 @@ export function seedFilesFor(rendered: RenderedConfig, format: FirstBootFormat):
 }
 
 export async function seedDisk(disk: DiskIO, rendered: RenderedConfig, format: FirstBootFormat = '3os-native'): Promise<SeedResult> {
-  const files = await writeSeedFiles(disk, seedFilesFor(rendered, format));
+  const files = await writeSeedFiles(disk, seedFilesFor(rendered, format), rendered.config.raspberry_pi);
   return { files, hostname: rendered.config.hostname, digest: rendered.digest };
 }
 
@@ -44,8 +46,8 @@ export async function seedDisk(disk: DiskIO, rendered: RenderedConfig, format: F
  * every file back (planned first: see the module comment). Used by seedDisk and by the
  * privileged helper, which gets files rendered and validated by its unprivileged parent.
  */
-export async function writeSeedFiles(disk: DiskIO, files: readonly { readonly path: string; readonly data: Buffer }[]): Promise<string[]> {
-  const plan = await planDisk(disk, { seed: { files } });
+export async function writeSeedFiles(disk: DiskIO, files: readonly { readonly path: string; readonly data: Buffer }[], piHardware?: RaspberryPiHardware): Promise<string[]> {
+  const plan = await planDisk(disk, { seed: { files, piHardware } });
   await plan.apply();
   return files.map((f) => f.path);
 }

@@ -53,7 +53,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
   if (rendered === undefined) throw usageError('nothing to seed');
   const json = values.json === true;
   const guard = guardChoices(values, io, json);
-  const seed = seedOf(seedFilesFor(rendered, format), rendered.config.hostname, rendered.digest);
+  const seed = seedOf(seedFilesFor(rendered, format), rendered.config.hostname, rendered.digest, rendered.config.raspberry_pi);
   return runEditPlan({ kind: 'seed', target, seed, ...guard.plan, inputs: inputFiles(values.config, values.csv) }, io, json, guard, (d) =>
     d.kind === 'seed'
       ? { json: { target, files: d.files, hostname: d.hostname, digest: rendered.digest }, text: `${target}: seeded ${d.files.join(', ')}${d.hostname !== undefined ? ` (hostname ${d.hostname})` : ''}` }

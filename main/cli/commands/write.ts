@@ -101,7 +101,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
       const c = configs?.[i];
       return {
         path,
-        seed: c === undefined ? undefined : seedOf(seedFilesFor(c, format), c.config.hostname, c.digest),
+        seed: c === undefined ? undefined : seedOf(seedFilesFor(c, format), c.config.hostname, c.digest, c.config.raspberry_pi),
         policy: c?.config.storage ?? policy,
       };
     }),

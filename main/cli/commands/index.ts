@@ -23,6 +23,7 @@ export const commands: readonly Verb[] = [
   { name: 'seed', summary: 'write the first-boot configuration into a 3os disk', load: async () => (await import('./seed.js')).seedCommand },
   { name: 'inspect', summary: 'show the image, config and first-boot result on a disk', load: async () => (await import('./inspect.js')).inspectCommand },
   { name: 'backup', summary: 'save a drive into an image of what is in use (restore with write)', load: async () => (await import('./backup.js')).backupCommand },
+  { name: 'clone', summary: 'copy a drive to one or many drives (what is in use), each with its own identity', load: async () => (await import('./clone.js')).cloneCommand },
   { name: 'serial', summary: 'Provision or recover a device over its serial console', load: async () => (await import('./serial.js')).serialCommand },
   { name: 'slot', summary: 'show or switch the A/B slot of a disk offline', load: async () => (await import('./slot.js')).slotCommand },
   { name: 'repair', summary: 'rewrite the OS slots of a 3os disk from an image, keeping its data', load: async () => (await import('./repair.js')).repairCommand },

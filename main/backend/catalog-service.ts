@@ -5,9 +5,9 @@
  * verified local file, which the ordinary flash request then writes. Unpublished placeholder
  * entries fail at once with the catalog's own E_CATALOG message; nothing hangs on the network.
  */
-import { imagesFor, openCatalogSession, resolveSource, type CatalogOptions, type OfferedImage } from '../../flasher/catalog/index.js';
+import { bootableTables, imagesFor, openCatalogSession, resolveSource, type Board, type CatalogOptions, type OfferedImage } from '../../flasher/catalog/index.js';
 import { readImageInfo } from '../../provisioning/detect/image-info.js';
-import type { CatalogImageView, CatalogListing, FetchedImage } from '../ipc/contract-types.js';
+import type { CatalogBoardView, CatalogImageView, CatalogListing, FetchedImage } from '../ipc/contract-types.js';
 import type { ValidRequests } from '../ipc/contract.js';
 
 function imageView(i: OfferedImage): CatalogImageView {
@@ -27,11 +27,19 @@ function imageView(i: OfferedImage): CatalogImageView {
   };
 }
 
+function boardView(b: Board): CatalogBoardView {
+  const c = b.capabilities;
+  return {
+    id: b.id, name: b.name, arch: b.arch, firmware: b.firmware, description: b.description, soc: b.soc,
+    partitionTables: bootableTables(b), serialConsole: c.serialConsole, wifi: c.wifi, usbBoot: c.usbBoot, rpiboot: c.rpiboot, usbGadget: c.usbGadget,
+  };
+}
+
 export async function listCatalog(req: ValidRequests['listCatalog'], opts: CatalogOptions): Promise<CatalogListing> {
   const notes: string[] = [];
   const s = await openCatalogSession({ ...opts, onInfo: (m) => notes.push(m) });
   const images = imagesFor(s.merged, { board: req.board, arch: req.arch }).map(imageView);
-  const boards = s.merged.boards.map((b) => ({ id: b.id, name: b.name, arch: b.arch, firmware: b.firmware, description: b.description }));
+  const boards = s.merged.boards.map(boardView);
   return { boards, images, notes: [...new Set(notes)] };
 }
 

@@ -214,6 +214,18 @@ export interface CatalogBoardView {
   readonly arch: string;
   readonly firmware: string;
   readonly description: string | undefined;
+  readonly soc: string | undefined;
+  /** The partition tables its firmware boots (the catalog's `partitionTable` as a list). */
+  readonly partitionTables: readonly ('gpt' | 'mbr')[];
+  readonly serialConsole: string | undefined;
+  /** Wi-Fi on every unit, none, or only some variants (Compute Modules). */
+  readonly wifi: boolean | 'model-dependent' | undefined;
+  /** Boots from a USB drive. */
+  readonly usbBoot: boolean | undefined;
+  /** Its eMMC is flashed over USB with rpiboot. */
+  readonly rpiboot: boolean | undefined;
+  /** A USB OTG port the agent serves its console on (one cable). */
+  readonly usbGadget: boolean | 'model-dependent' | undefined;
 }
 
 /** A catalog image as listed: what the technician compares before choosing. */

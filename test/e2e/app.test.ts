@@ -105,7 +105,12 @@ describe('the app in Chromium over the real backend', () => {
     // so choosing one shows the catalog's own reason at once.
     const catalogItems = page.getByTestId('catalog-image');
     await catalogItems.first().waitFor();
-    await page.getByLabel('Board', { exact: true }).selectOption('generic-x86_64');
+    // The board picker: the Raspberry Pi family first, each board with its drawing and badges.
+    await expect.poll(() => page.locator('.board-group h3').allTextContents()).toEqual(['Raspberry Pi', 'PCs and UEFI boards']);
+    await page.getByRole('radio', { name: 'Raspberry Pi 3 Model B / B+' }).check();
+    await expect.poll(() => page.getByRole('radio', { name: 'Raspberry Pi 3 Model B / B+' }).isChecked()).toBe(true);
+    await shot('00-boards-pi');
+    await page.getByRole('radio', { name: 'Generic x86-64 PC (UEFI)' }).check();
     await expect.poll(() => catalogItems.locator('strong').allTextContents()).toEqual(['3os (Debian base) for x86-64 PCs']);
     await page.getByRole('button', { name: 'Use 3os (Debian base) for x86-64 PCs' }).click();
     await page.getByTestId('catalog-error-detail').filter({ hasText: 'is not published yet' }).waitFor({ timeout: 10_000 });

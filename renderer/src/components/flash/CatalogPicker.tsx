@@ -1,6 +1,7 @@
 /**
- * The image catalog in the image step: pick a board, see the images that fit it (flavor, version,
- * arch, description, size), choose one. Choosing downloads it into the cache and checks it
+ * The image catalog in the image step: pick a board (BoardPicker: Raspberry Pi first), see the
+ * images that fit it (flavor, version, arch, description, size; the catalog's checkFit decides,
+ * partition table included), choose one. Choosing downloads it into the cache and checks it
  * (size, SHA-256, signature) in the backend; the verified local file then becomes the image to
  * flash. An entry that cannot be fetched (e.g. "not published yet") shows the catalog's reason.
  */
@@ -10,12 +11,17 @@ import { useApi } from '../../api/context.js';
 import { userErrorOf } from '../../api/client.js';
 import { bytesText } from '../../state/format.js';
 import { ErrorBox } from '../common/ErrorBox.js';
+import { BoardPicker } from './BoardPicker.js';
 
 function sizeText(i: CatalogImageView): string {
   if (!i.published) return 'not published yet';
   const dl = i.downloadSize === undefined ? '' : `${bytesText(i.downloadSize)} download`;
   const raw = i.decodedSize === undefined ? '' : `${bytesText(i.decodedSize)} on disk`;
   return [dl, raw].filter((x) => x !== '').join(', ');
+}
+
+function boardName(l: CatalogListing, id: string): string {
+  return l.boards.find((b) => b.id === id)?.name ?? 'this board';
 }
 
 export function CatalogPicker({ onChosen }: { readonly onChosen: (localFile: string) => void }): ReactNode {
@@ -63,19 +69,9 @@ export function CatalogPicker({ onChosen }: { readonly onChosen: (localFile: str
   if (listing === undefined) return <p className="note">Loading the image catalog…</p>;
   return (
     <div className="catalog" aria-label="Image catalog" role="group">
-      <label className="field">
-        <span>Board</span>
-        <select aria-label="Board" value={board} onChange={(e) => setBoard(e.target.value)}>
-          <option value="">Any board</option>
-          {listing.boards.map((b) => (
-            <option key={b.id} value={b.id}>
-              {b.name} ({b.arch})
-            </option>
-          ))}
-        </select>
-      </label>
+      <BoardPicker boards={listing.boards} value={board} onChange={setBoard} />
       {listing.images.length === 0 ? (
-        <p className="note">No catalog image fits this board.</p>
+        <p className="note">No catalog image fits {boardName(listing, board)} yet.</p>
       ) : (
         <ul className="catalog-list" aria-label="Catalog images">
           {listing.images.map((i) => (

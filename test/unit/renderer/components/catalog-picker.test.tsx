@@ -1,10 +1,11 @@
 // The image step's catalog picker against the real catalog requests over the bundled catalog:
-// choosing a board lists only the images that fit it, and choosing a placeholder image shows the
-// catalog's own reason ("not published yet") instead of waiting; a fetched image becomes the
-// file to flash.
-import { cleanup, render, screen, waitFor } from '@testing-library/react';
+// the boards grouped with the Raspberry Pi first (names, drawings, badges), choosing a board lists
+// only the images that fit it (a GPT image is not offered for a Pi 3), and choosing a placeholder
+// image shows the catalog's own reason ("not published yet") instead of waiting; a fetched image
+// becomes the file to flash.
+import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -26,7 +27,7 @@ afterAll(async () => {
 afterEach(() => cleanup());
 
 /** The real handlers behind the contract's validation, failing the way the transports do. */
-function realCatalogApi(fetchOverride?: (id: string) => Promise<unknown>): ReturnType<typeof fakeApi> {
+function realCatalogApi(fetchOverride?: (id: string) => Promise<unknown>, extra: { catalogs?: string[]; trustUnsigned?: boolean } = {}): ReturnType<typeof fakeApi> {
   const wrap = async <T,>(fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
@@ -38,7 +39,7 @@ function realCatalogApi(fetchOverride?: (id: string) => Promise<unknown>): Retur
     listCatalog: (req: never) => {
       const p = parseRequest('listCatalog', req);
       if (!p.ok) return Promise.reject(new Error(p.message));
-      return wrap(() => listCatalog(p.value, { cacheDir, offline: true }));
+      return wrap(() => listCatalog(p.value, { cacheDir, offline: true, ...extra }));
     },
     fetchCatalogImage: (req: never) => {
       const p = parseRequest('fetchCatalogImage', req);
@@ -62,11 +63,60 @@ describe('catalog picker', () => {
     expect(names()).toContain('3os (Debian base) for x86-64 PCs');
     expect(names()).toContain('3os (Debian base) for QEMU virt arm64');
     const user = userEvent.setup();
-    await user.selectOptions(screen.getByLabelText('Board'), 'qemu-virt-arm64');
+    await user.click(screen.getByRole('radio', { name: 'QEMU virt (arm64, UEFI)' }));
     await waitFor(() => expect(names()).toEqual(['3os (Debian base) for QEMU virt arm64']));
     const item = screen.getAllByTestId('catalog-image')[0];
     expect(item?.textContent).toMatch(/debian · 0\.1\.0 · aarch64 · not published yet/);
     expect(api.calls.filter(([n]) => n === 'listCatalog').map(([, r]) => r)).toEqual([{}, { board: 'qemu-virt-arm64' }]);
+  });
+
+  it('groups the boards with the Raspberry Pi first, each with its name, drawing and badges', async () => {
+    render(
+      <ApiProvider api={realCatalogApi()}>
+        <CatalogPicker onChosen={() => undefined} />
+      </ApiProvider>,
+    );
+    await waitFor(() => expect(screen.getAllByTestId('board-card').length).toBeGreaterThan(0));
+    const groups = screen.getAllByRole('group').filter((g) => g.classList.contains('board-group'));
+    expect(groups.map((g) => g.getAttribute('aria-label'))).toEqual(['Raspberry Pi', 'PCs and UEFI boards']);
+    const piCards = within(groups[0] as HTMLElement).getAllByRole('radio').map((r) => r.getAttribute('aria-label'));
+    expect(piCards).toEqual([
+      'Raspberry Pi 3 Model B / B+', 'Raspberry Pi Zero 2 W', 'Raspberry Pi 4 Model B', 'Raspberry Pi 400',
+      'Raspberry Pi Compute Module 4', 'Raspberry Pi 5', 'Raspberry Pi Compute Module 5',
+    ]);
+    for (const card of screen.getAllByTestId('board-card')) expect(card.querySelector('svg.board-icon')).not.toBeNull();
+    const facts = (name: string): string => {
+      const id = screen.getByRole('radio', { name }).getAttribute('aria-describedby') ?? '';
+      return document.getElementById(id)?.textContent ?? '';
+    };
+    expect(facts('Raspberry Pi 3 Model B / B+')).toBe('aarch64 · BCM2837Wi-FiUSB bootMBR only');
+    expect(facts('Raspberry Pi Zero 2 W')).toBe('aarch64 · BCM2710A1Wi-FiUSB consoleMBR only');
+    expect(facts('Raspberry Pi 5')).toBe('aarch64 · BCM2712Wi-FiUSB bootUSB console');
+    expect(facts('Raspberry Pi Compute Module 4')).toBe('aarch64 · BCM2711Wi-Fi on some modelsUSB bootrpiboot (eMMC over USB)USB console (by carrier)');
+  });
+
+  it('offers for a Pi 3 only the images whose partition table its firmware boots', async () => {
+    const file = join(cacheDir, 'pi-catalog.json');
+    const pi = (id: string, partitionTable: string): Record<string, unknown> => ({
+      id, name: id, flavor: 'debian', version: '1', arch: 'aarch64', boards: ['rpi-3b', 'rpi-4b'], released: '2026-12-01', url: `${id}.img.zst`, download: {}, partitionTable,
+    });
+    await writeFile(file, JSON.stringify({ version: 1, name: 'pi', images: [pi('pi-gpt', 'gpt'), pi('pi-mbr', 'mbr')] }));
+    const api = realCatalogApi(undefined, { catalogs: [file], trustUnsigned: true });
+    render(
+      <ApiProvider api={api}>
+        <CatalogPicker onChosen={() => undefined} />
+      </ApiProvider>,
+    );
+    const user = userEvent.setup();
+    await waitFor(() => expect(names()).toContain('pi-gpt'));
+    await user.click(screen.getByRole('radio', { name: 'Raspberry Pi 3 Model B / B+' }));
+    await waitFor(() => expect(names().filter((n) => n.startsWith('pi-'))).toEqual(['pi-mbr']));
+    expect(screen.getByRole<HTMLInputElement>('radio', { name: 'Raspberry Pi 3 Model B / B+' }).checked).toBe(true);
+    await user.click(screen.getByRole('radio', { name: 'Raspberry Pi 4 Model B' }));
+    await waitFor(() => expect(names().filter((n) => n.startsWith('pi-'))).toEqual(['pi-gpt', 'pi-mbr']));
+    await user.click(screen.getByRole('radio', { name: 'Raspberry Pi 5' }));
+    await waitFor(() => expect(api.calls.filter(([n]) => n === 'listCatalog').at(-1)?.[1]).toEqual({ board: 'rpi-5' }));
+    await waitFor(() => expect(names().filter((n) => n.startsWith('pi-'))).toEqual([]));
   });
 
   it("shows the catalog's reason when an image is not published yet", async () => {
@@ -78,7 +128,7 @@ describe('catalog picker', () => {
     );
     const user = userEvent.setup();
     await waitFor(() => expect(names().length).toBeGreaterThan(0));
-    await user.selectOptions(screen.getByLabelText('Board'), 'generic-x86_64');
+    await user.click(screen.getByRole('radio', { name: 'Generic x86-64 PC (UEFI)' }));
     await waitFor(() => expect(names()).toEqual(['3os (Debian base) for x86-64 PCs']));
     await user.click(screen.getByRole('button', { name: 'Use 3os (Debian base) for x86-64 PCs' }));
     const alert = await screen.findByRole('alert');

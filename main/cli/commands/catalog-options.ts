@@ -19,7 +19,8 @@ export const catalogFlags = {
   'no-default-catalog': { type: 'boolean' },
 } as const;
 
-export const catalogFlagsHelp = `  --board ID         the board the image is for; an image that does not fit it is refused
+export const catalogFlagsHelp = `  --board ID         the board the image is for; an image that does not fit it (arch, board list,
+                     a partition table its firmware cannot boot) is refused before any write
   --catalog URL|FILE an extra image catalog (repeat; the first given wins on equal ids, the
                      bundled catalog comes last)
   --no-default-catalog  do not use the bundled catalog

@@ -12,7 +12,12 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 
-export const CHUNK_SIZE = 4 * 1024 * 1024;
+/**
+ * 2 MiB: large enough for full-speed direct I/O and read-back, small enough that the pool (10 of
+ * them, job.ts) keeps a verified one-target write under 120 MiB of RSS (docs/engine.md). At least
+ * 2 MiB: the held-back first MiB and its read-back share one chunk (finish-target.ts).
+ */
+export const CHUNK_SIZE = 2 * 1024 * 1024;
 const ALIGN_SLACK = 4096;
 
 export interface Chunk {

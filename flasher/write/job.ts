@@ -27,7 +27,8 @@ import { WriteTarget } from './target.js';
 import { TargetWriter } from './target-writer.js';
 import { WrittenMap, xxh } from './written-map.js';
 
-const POOL_CHUNKS = 16;
+/** 10 x 2 MiB: the producer filling one, the hash worker on one or two, each target 4 writes in flight. */
+const POOL_CHUNKS = 10;
 const WRITE_DEPTH = 4;
 /** Probe direct I/O across a page boundary: the kernel splits buffers at pages. */
 const PROBE_BYTES = 8192;

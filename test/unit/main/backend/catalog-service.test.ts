@@ -19,7 +19,10 @@ afterAll(async () => {
 describe('listCatalog', () => {
   it('lists the bundled boards and all images without a filter', async () => {
     const l = await listCatalog({}, { cacheDir, offline: true });
-    expect(l.boards.map((b) => b.id).sort()).toEqual(['generic-x86_64', 'qemu-virt-arm64']);
+    expect(l.boards.map((b) => b.id)).toEqual(expect.arrayContaining(['generic-x86_64', 'qemu-virt-arm64', 'rpi-3b', 'rpi-5']));
+    // The board view carries what the picker shows: tables as a list, capabilities.
+    expect(l.boards.find((b) => b.id === 'rpi-3b')).toMatchObject({ firmware: 'rpi', soc: 'bcm2837', partitionTables: ['mbr'], wifi: true, usbGadget: false });
+    expect(l.boards.find((b) => b.id === 'cm4')).toMatchObject({ partitionTables: ['gpt', 'mbr'], rpiboot: true, wifi: 'model-dependent' });
     expect(l.images.length).toBeGreaterThanOrEqual(2);
     const x86 = l.images.find((i) => i.id === '3os-debian-generic-x86_64');
     expect(x86).toMatchObject({ flavor: 'debian', version: '0.1.0', arch: 'x86_64', published: false, signed: true, downloadSize: undefined });

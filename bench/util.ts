@@ -27,6 +27,12 @@ export function sh(script: string): Promise<Timed> {
   return timed('bash', ['-c', `set -o pipefail; ${script}`]);
 }
 
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+}
+
 export function row(cells: readonly (string | number)[]): string {
   return `| ${cells.map(String).join(' | ')} |`;
 }

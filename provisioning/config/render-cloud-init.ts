@@ -72,6 +72,9 @@ export function renderCloudInit(c: Config, instanceId = `3os-${randomUUID()}`): 
     cc.write_files = c.files.map((f) => {
       const own = cloudOwner(f.owner, configUsers);
       if (own.chown !== undefined) runcmd.push(['chown', '--', own.chown, f.path]);
+      // write_files always chowns (to root:root by default) after setting the mode, and a chown
+      // clears setuid/setgid: special bits are set again once every chown is done.
+      if (Number.parseInt(f.mode, 8) > 0o777) runcmd.push(['chmod', f.mode.padStart(4, '0'), '--', f.path]);
       return {
         path: f.path,
         permissions: f.mode.padStart(4, '0'),

@@ -714,3 +714,96 @@ describe('systemd-firstboot writes what Ignition writes (hostname, locale, keyma
     expect(ignFile('/etc/vconsole.conf').startsWith(keymap)).toBe(true);
   });
 });
+
+describe('cloud-init 22.4 first boot in a private namespace: users-groups, write_files, runcmd, timezone', () => {
+  const c = CASES.find((x) => x.name.startsWith('users'));
+  if (c === undefined) throw new Error('no users case');
+  let w = '';
+  let r: RenderedConfig;
+  let out = '';
+  const db = (f: string): string[][] => readFileSync(join(w, 'etc', f), 'utf8').trim().split('\n').map((l) => l.split(':'));
+
+  beforeAll(() => {
+    r = render(c);
+    w = caseDir(c, 'cloud-init-boot');
+    writeFileSync(join(w, 'user-data'), r.cloudInit.userData);
+    writeFileSync(join(w, 'meta-data'), r.cloudInit.metaData);
+    // The modules this config uses, in the order of the installed /etc/cloud/cloud.cfg (the rest,
+    // growpart, mounts, apt, ..., would act on the host and have nothing to do with it).
+    const wanted = new Set(['write-files', 'set-hostname', 'users-groups', 'timezone', 'runcmd', 'write-files-deferred', 'scripts-user']);
+    const cfg = JSON.parse(shSyncOk(PY, ['-c', 'import json, yaml; print(json.dumps(yaml.safe_load(open("/etc/cloud/cloud.cfg"))))'])) as Record<string, string[]>;
+    const stage = (k: string): string => `[${(cfg[k] ?? []).filter((m) => wanted.has(m.replace(/_/g, '-'))).join(', ')}]`;
+    writeFileSync(join(w, '99-3os-test.cfg'), [
+      'datasource_list: [NoCloud]',
+      'network: {config: disabled}',
+      `cloud_init_modules: ${stage('cloud_init_modules')}`,
+      `cloud_config_modules: ${stage('cloud_config_modules')}`,
+      `cloud_final_modules: ${stage('cloud_final_modules')}`,
+      '',
+    ].join('\n'));
+    // A copy of /etc and empty /home, /opt, /var/lib, /var/log, /run bound over the real ones in
+    // a private mount, UTS and network namespace: cloud-init runs its stages as on a first boot
+    // (NoCloud seed in /var/lib/cloud/seed/nocloud) and what it did stays in the scratch directory.
+    const script = `set -eu
+W=$1
+mount --make-rprivate /
+cp -a /etc "$W/etc"
+cp "$W/99-3os-test.cfg" "$W/etc/cloud/cloud.cfg.d/"
+mkdir -p "$W/home" "$W/opt" "$W/varlib/cloud/seed/nocloud" "$W/varlog"
+cp "$W/user-data" "$W/meta-data" "$W/varlib/cloud/seed/nocloud/"
+mount --bind "$W/etc" /etc; mount --bind "$W/home" /home; mount --bind "$W/opt" /opt
+mount --bind "$W/varlib" /var/lib; mount --bind "$W/varlog" /var/log; mount -t tmpfs tmpfs /run
+cloud-init init
+cloud-init modules --mode config
+cloud-init modules --mode final
+`;
+    const run = shSync('unshare', ['--mount', '--uts', '--net', '--fork', 'sh', '-c', script, 'sh', w], { timeoutMs: 120_000 });
+    out = `${run.text}\n${existsSync(join(w, 'varlog/cloud-init.log')) ? readFileSync(join(w, 'varlog/cloud-init.log'), 'utf8') : ''}`;
+    expect(run.code, out).toBe(0);
+  }, 150_000);
+
+  it('every module ran without failure', () => {
+    const ran = [...out.matchAll(/Ran (\d+) modules with (\d+) failures/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    expect(ran.length).toBe(3);
+    for (const [, failures] of ran) expect(failures).toBe(0);
+    expect(out).not.toMatch(/Unknown user or group|Traceback/);
+  });
+
+  it('created the users with hash, shell, keys and every group', () => {
+    const shadow = readFileSync(join(w, 'etc/shadow'), 'utf8');
+    for (const u of r.config.users ?? []) {
+      const p = db('passwd').find((x) => x[0] === u.name);
+      expect(p, u.name).toBeDefined();
+      if (u.shell !== undefined) expect(p?.[6]).toBe(u.shell);
+      if (u.password_hash !== undefined) expect(shadow).toContain(`${u.name}:${u.password_hash}:`);
+      if (u.ssh_authorized_keys?.length) {
+        const lines = readFileSync(join(w, 'home', u.name, '.ssh/authorized_keys'), 'utf8').trim().split('\n');
+        expect([...lines].sort()).toEqual(u.ssh_authorized_keys.map((k) => k.trim()).sort());
+      }
+      for (const g of u.groups ?? []) expect((db('group').find((x) => x[0] === g)?.[3] ?? '').split(','), `${u.name} in ${g}`).toContain(u.name);
+    }
+    const sudoers = join(w, 'etc/sudoers.d/90-cloud-init-users');
+    const v = shSync('visudo', ['-c', '-f', sudoers]);
+    expect(v.code, v.text).toBe(0);
+  });
+
+  it('wrote every file with the contents, mode and owner the config says', () => {
+    const uid = (n: string): number => (/^\d+$/.test(n) ? Number(n) : Number(db('passwd').find((x) => x[0] === n)?.[2]));
+    const gid = (n: string): number => (/^\d+$/.test(n) ? Number(n) : Number(db('group').find((x) => x[0] === n)?.[2]));
+    const real = (p: string): string => join(w, p.startsWith('/var/lib/') ? `varlib/${p.slice('/var/lib/'.length)}` : p.slice(1));
+    for (const f of r.config.files ?? []) {
+      const st = statSync(real(f.path));
+      const want = f.contents_base64 !== undefined ? Buffer.from(f.contents_base64, 'base64') : Buffer.from(f.contents ?? '', 'utf8');
+      expect(readFileSync(real(f.path)), f.path).toEqual(want);
+      expect((st.mode & 0o7777).toString(8), f.path).toBe(Number.parseInt(f.mode, 8).toString(8));
+      const [u = 'root', g] = (f.owner ?? 'root:root').split(':');
+      const wantGid = g === undefined ? Number(db('passwd').find((x) => x[0] === u)?.[3]) : gid(g);
+      expect([st.uid, st.gid], f.path).toEqual([uid(u), wantGid]);
+    }
+  });
+
+  it('set the time zone to the stored (canonical) name', () => {
+    expect(readFileSync(join(w, 'etc/timezone'), 'utf8').trim()).toBe(r.config.timezone);
+    expect(r.config.timezone).toBe('Europe/Kyiv');
+  });
+});

@@ -37,12 +37,14 @@ describe('cloud-init: write_files after users-groups, owners cloud-init can reso
     ]);
   });
 
-  it('names go to write_files, numbers and unknown primary groups to chown in runcmd', () => {
+  it('names go to write_files, numbers and unknown primary groups to chown in runcmd; special bits again after every chown', () => {
     expect(doc.write_files.map((f) => f.owner)).toEqual([undefined, undefined, 'alice:alice', 'alice:adm', undefined, undefined, undefined, 'bob:docker']);
     expect(doc.runcmd).toEqual([
       ['chown', '--', 'www-data:', '/opt/c'],
       ['chown', '--', '1001:1001', '/opt/d'],
       ['chown', '--', 'alice:100', '/opt/e'],
+      ['chmod', '4755', '--', '/opt/e'],
+      ['chmod', '2750', '--', '/opt/f'],
       ['sh', '-c', 'systemctl disable --now ssh.service sshd.service 2>/dev/null || true'],
     ]);
     expect(doc.write_files[6]?.permissions).toBe('4755');

@@ -156,6 +156,10 @@ describe('backup of a used 3os disk', () => {
     const w = await runCli(['write', out, '--to', target, '--yes', '--json']);
     expect(w.code, w.out + w.err).toBe(0);
     expect(w.out).toContain('"grown"');
+    // write found FILE.bmap beside the backup and wrote only the mapped bytes.
+    const mapped = /bmap: (\d+) of (\d+) bytes mapped/.exec(w.out);
+    expect(Number(mapped?.[2])).toBe(built.size);
+    expect(Number(mapped?.[1])).toBeLessThan(60 * MiB);
     // boot, root-a and root-b: every mapped byte identical (the GPT, the config partition with its
     // grow record and the data partition are what the grow step changes; checked by the tools below).
     const bmap = parseBmap(await readFile(`${out}.bmap`));

@@ -132,7 +132,7 @@ describe('the app in Chromium over the real backend', () => {
     await page.getByRole('button', { name: 'Next' }).click();
 
     await page.getByRole('heading', { name: 'Settings for the devices' }).waitFor();
-    await page.getByLabel('Hostname').fill('edge-{index:02}');
+    await page.getByLabel('Hostname', { exact: true }).fill('edge-{index:02}');
     await page.getByLabel('User name').fill('ops');
     await page.getByLabel('Password', { exact: true }).fill('correct horse battery');
     await page.getByLabel('Time zone').fill('Europe/Berlin');

@@ -1,5 +1,5 @@
 # 3os agent: a USB gadget serial console (CDC ACM) on boards with a USB OTG/peripheral port
-# (Pi Zero 2 W, Pi 4, Pi 5; docs/serial-protocol.md §9), so one USB cable to a host carries the
+# (Pi Zero 2 W, Pi 4, Pi 400, Pi 5; docs/serial-protocol.md §9), so one USB cable to a host carries the
 # same provisioning protocol as the UART. Sourced by 3os-agent.sh; `3os-agent.sh gadget` sets the
 # gadget up and serves on its TTY. No peripheral-capable controller in the device tree, no
 # configfs or no UDC: nothing is created and one line is logged.

@@ -48,7 +48,7 @@ describe('catalog schema', () => {
     expect(pi.get('rpi-5')?.soc).toBe('bcm2712');
     // rpiboot for the Compute Modules; a USB gadget port on Zero 2 W, Pi 4, Pi 5; Wi-Fi by model on the CMs.
     expect([...pi.values()].filter((b) => b.capabilities.rpiboot === true).map((b) => b.id).sort()).toEqual(['cm4', 'cm5']);
-    expect([...pi.values()].filter((b) => b.capabilities.usbGadget === true).map((b) => b.id).sort()).toEqual(['rpi-4b', 'rpi-5', 'rpi-zero-2w']);
+    expect([...pi.values()].filter((b) => b.capabilities.usbGadget === true).map((b) => b.id).sort()).toEqual(['rpi-400', 'rpi-4b', 'rpi-5', 'rpi-zero-2w']);
     expect(pi.get('cm4')?.capabilities.wifi).toBe('model-dependent');
     expect(pi.get('rpi-5')?.capabilities.serialConsole).toBe('ttyAMA10');
   });

@@ -3,7 +3,8 @@
 # or dash with busybox applets only (list in docs/serial-protocol.md §8).
 #   3os-agent.sh apply   apply 3os/config.agent from the config partition into $THREEOS_ROOT
 #   3os-agent.sh serve   answer the serial protocol on the console ($THREEOS_TTY)
-#   3os-agent.sh boot    apply when the config changed since the last apply, commit a healthy
+#   3os-agent.sh boot    on a clone, once: a new machine-id and SSH host keys (lib/identity.sh);
+#                        apply when the config changed since the last apply, commit a healthy
 #                        Raspberry Pi trial boot (lib/slot.sh), then serve
 #   3os-agent.sh slot [show|a|b|try a|try b|good]   the A/B slots on this device (lib/slot.sh)
 #   3os-agent.sh gadget  on a board with a USB OTG port: create a USB serial gadget (ACM) and
@@ -38,7 +39,7 @@ HEALTH_CMD=${THREEOS_HEALTH_CMD:-}
 MAX_XFER=${THREEOS_MAX_TRANSFER:-1048576}
 LIB=${THREEOS_AGENT_LIB:-${0%/*}/lib}
 
-for _l in proto config render commit slot serve usb-gadget; do . "$LIB/$_l.sh"; done
+for _l in proto config render commit slot serve usb-gadget identity; do . "$LIB/$_l.sh"; done
 
 log() { mkdir -p "${LOG%/*}" 2>/dev/null; printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >>"$LOG" 2>/dev/null || :; }
 die() { log "error: $*"; printf '3os-agent: %s\n' "$*" >&2; exit 1; }
@@ -63,7 +64,7 @@ result_json() {
 # apply_dir DIR: validate DIR/config.agent, stage, commit; write 3os/result.json. Sets STATUS.
 apply_dir() {
   reset_work; DIGEST=''
-  if load_config "$1" && validate_config && render_all && commit_stage; then STATUS=applied; else STATUS=failed; fi
+  if load_config "$1" && validate_config && pi_hw_check && render_all && commit_stage && pi_hw_apply; then STATUS=applied; else STATUS=failed; fi
   mkdir -p "$CFG/3os"
   result_json "$STATUS" >"$CFG/3os/result.json.3os-new" && mv -f "$CFG/3os/result.json.3os-new" "$CFG/3os/result.json"
   sync 2>/dev/null || :
@@ -82,13 +83,13 @@ needs_apply() {
 case ${1:-boot} in
   apply) [ -f "$CFG/3os/config.agent" ] || die "no 3os/config.agent under $CFG"; apply_dir "$CFG/3os" ;;
   serve) serve ;;
-  boot) if needs_apply; then apply_dir "$CFG/3os" || :; else wifi_radio_up; fi; slot_boot_commit; serve ;;
+  boot) identity_reset || :; if needs_apply; then apply_dir "$CFG/3os" || :; else wifi_radio_up; fi; slot_boot_commit; serve ;;
   slot)
     case ${2:-show}:${3:-} in
       show:) slot_show ;;
       a:|b:) _e=$(slot_set "$2") || die "$_e"; slot_show ;;
       good:) _e=$(slot_good) || die "$_e"; slot_show ;;
-      try:a|try:b) _e=$(slot_try "$3") || die "$_e"; log "slot: trial of $3, rebooting with the tryboot flag"; exec "$TRYBOOT_CMD" ;;
+      try:a|try:b) _e=$(slot_try "$3") || die "$_e"; log "slot: trial of $3, rebooting with the tryboot flag"; "$TRYBOOT_CMD" || die "$TRYBOOT_CMD failed" ;;
       *) echo "usage: 3os-agent.sh slot [show|a|b|try a|try b|good]" >&2; exit 2 ;;
     esac ;;
   gadget) usb_gadget_serve ;;

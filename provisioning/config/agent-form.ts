@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { FlashError } from '../../flasher/errors.js';
 import { renderNetplan, renderWpaSupplicant, simpleInterfaces, wifiCountry } from './render-network.js';
+import { piHardwareLines } from './pi-hardware.js';
 import type { Config } from './schema.js';
 
 export const AGENT_HEADER = '# 3os-agent-config v1';
@@ -86,6 +87,8 @@ export function agentValues(c: Config): Array<[string, string]> {
     put('serial.key', c.serial_provisioning.key_derived);
   }
   if (c.storage) put('storage.json', JSON.stringify(c.storage));
+  // the config.txt lines themselves (one home: pi-hardware.ts); the agent checks and places them
+  if (c.raspberry_pi) put('rpi.hardware', piHardwareLines(c.raspberry_pi).join('\n'));
   return v;
 }
 

@@ -10,7 +10,9 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, sy
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderConfig } from '../../provisioning/config/render.js';
 import { AGENT_APPLETS, AGENT_SCRIPT } from '../../provisioning/serial/testing/agent-harness.js';
+import { layoutDevice } from './serial-fixtures.js';
 
 interface PiCase {
   readonly name: string;
@@ -19,7 +21,14 @@ interface PiCase {
   readonly switched?: string;
   readonly error?: string;
 }
-const CASES = (JSON.parse(readFileSync(new URL('../fixtures/pi-config-cases.json', import.meta.url), 'utf8')) as { cases: PiCase[] }).cases;
+interface HardwareCase {
+  readonly name: string;
+  readonly config: string;
+  readonly lines: readonly string[];
+  readonly expected: string;
+}
+const DOC = JSON.parse(readFileSync(new URL('../fixtures/pi-config-cases.json', import.meta.url), 'utf8')) as { cases: PiCase[]; hardware: HardwareCase[] };
+const CASES = DOC.cases;
 const LIB = join(dirname(AGENT_SCRIPT), 'lib');
 type Shell = 'dash' | 'ash';
 const SHELLS: readonly Shell[] = ['dash', 'ash'];
@@ -83,6 +92,23 @@ done`;
       }
       expect(result, c.name).toBe(`slot=${c.slot ?? ''}`);
       expect(readFileSync(join(d, 'switched.txt')), c.name).toEqual(Buffer.from(c.switched ?? '', 'utf8'));
+    });
+  });
+
+  it('places the hardware block exactly as the TypeScript rules do (shared cases)', async () => {
+    const w = mkdtempSync(join(base, `hw-${shell}-`));
+    DOC.hardware.forEach((c, i) => {
+      const d = join(w, String(i).padStart(3, '0'));
+      mkdirSync(d);
+      writeFileSync(join(d, 'config.txt'), c.config, 'utf8');
+      writeFileSync(join(d, 'lines'), c.lines.map((l) => `${l}\n`).join(''));
+    });
+    const script = `${PRELUDE}
+for d in "$W"/*/; do pi_hw_block "$d/config.txt" "$d/lines" "$d/out.txt" || echo "failed: $d"; done`;
+    const r = await run(shell, ['-c', script], { W: w, LIB });
+    expect({ code: r.code, out: r.out, err: r.err }).toEqual({ code: 0, out: '', err: '' });
+    DOC.hardware.forEach((c, i) => {
+      expect(readFileSync(join(w, String(i).padStart(3, '0'), 'out.txt')).toString('utf8'), c.name).toBe(c.expected);
     });
   });
 
@@ -184,5 +210,34 @@ done`;
     const r = await agent(d.env, 'good');
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/^default=b$/m);
+  });
+
+  it('apply: a config with raspberry_pi puts the block into config.txt; an overlay the slot does not ship fails the whole config, nothing changed', async () => {
+    const d = device('root=PARTLABEL=3os-root-a', 'os_prefix=a/\r\n# mine\r\n');
+    const top = dirname(d.boot);
+    layoutDevice({ root: join(top, 'root'), boot: join(top, 'unused-boot'), config: join(top, 'cfg'), sys: d.sys });
+    mkdirSync(join(d.boot, 'a', 'overlays'));
+    for (const o of ['w1-gpio', 'i2c-rtc']) writeFileSync(join(d.boot, 'a', 'overlays', `${o}.dtbo`), 'dtbo');
+    const push = (raspberry_pi: unknown): void => {
+      const r = renderConfig({ version: 1, hostname: 'pi-one', raspberry_pi });
+      writeFileSync(join(top, 'cfg', '3os', 'config.yaml'), r.configYaml);
+      writeFileSync(join(top, 'cfg', '3os', 'config.agent'), r.agentForm);
+    };
+    const result = (): { status: string; errors: string[] } => JSON.parse(readFileSync(join(top, 'cfg', '3os', 'result.json'), 'utf8')) as { status: string; errors: string[] };
+
+    push({ i2c: true, dtoverlays: [{ name: 'sense-hat' }] });
+    const bad = await run(shell, [AGENT_SCRIPT, 'apply'], d.env);
+    expect(bad.code).toBe(1);
+    expect(result()).toMatchObject({ status: 'failed', errors: ['rpi.hardware: the image has no overlay "sense-hat"; it ships: i2c-rtc, w1-gpio'] });
+    expect(readFileSync(join(d.boot, 'config.txt'), 'latin1')).toBe('os_prefix=a/\r\n# mine\r\n');
+    expect(readFileSync(join(top, 'root', 'etc', 'hostname'), 'utf8')).toBe('localhost\n');
+
+    push({ i2c: true, dtoverlays: [{ name: 'w1-gpio', params: { gpiopin: 4 } }] });
+    const ok = await run(shell, [AGENT_SCRIPT, 'apply'], d.env);
+    expect(ok.code, `${ok.err} ${JSON.stringify(result())}`).toBe(0);
+    expect(result().status).toBe('applied');
+    expect(readFileSync(join(d.boot, 'config.txt'), 'latin1')).toBe('os_prefix=a/\r\n# mine\r\n# 3os:hardware begin\r\n[all]\r\ndtparam=i2c_arm=on\r\ndtoverlay=w1-gpio,gpiopin=4\r\n# 3os:hardware end\r\n');
+    expect(readFileSync(join(top, 'root', 'etc', 'hostname'), 'utf8')).toBe('pi-one\n');
+    expect(existsSync(join(d.boot, 'config.txt.3os-new'))).toBe(false);
   });
 });

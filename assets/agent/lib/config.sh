@@ -59,6 +59,12 @@ re_label='[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?'
 re_ipv4='(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}'
 re_ip="($re_ipv4|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*)"
 
+# rpi.hardware lines (provisioning/config/pi-hardware.ts): names [A-Za-z0-9_-], values printable
+# ASCII without space , = # [ ] so no line can open a config.txt section or add a line.
+re_pin='[A-Za-z0-9_-]{1,64}'
+re_piv='[!"$%&'"'"'()*+./0-9:;<>?@A-Z\^_`a-z{|}~-]'
+re_piline="^(dtparam=$re_pin(=$re_piv*)?|dtoverlay=$re_pin(,$re_pin(=$re_piv*)?)*|(enable_uart|camera_auto_detect)=[01])\$"
+
 # check KEY REGEX REASON: when KEY is present its value must match.
 check() { has "$1" || return 0; matches "$(kv "$1")" "$2" || add_err "$1: $3"; }
 count_of() { _c=$(kv "$1"); matches "$_c" "$re_count" && printf '%s' "$_c" || printf 0; }
@@ -68,7 +74,7 @@ known_key() {
   case $1 in
     hostname|timezone|locale|keyboard.layout|keyboard.variant|ssh.enabled|ssh.password_authentication) ;;
     users.count|net.count|containers.count|files.count|network.netplan|wifi.country|wifi.wpa_supplicant) ;;
-    update.channel|update.server|update.auto_rollback|serial.lock|serial.salt|serial.key|storage.json) ;;
+    update.channel|update.server|update.auto_rollback|serial.lock|serial.salt|serial.key|storage.json|rpi.hardware) ;;
     users.[0-9]*.name|users.[0-9]*.password_hash|users.[0-9]*.groups|users.[0-9]*.sudo|users.[0-9]*.shell|users.[0-9]*.ssh_authorized_keys) ;;
     net.[0-9]*.iface|net.[0-9]*.dhcp4|net.[0-9]*.addresses|net.[0-9]*.gateway4|net.[0-9]*.dns) ;;
     net.[0-9]*.type|net.[0-9]*.macaddress|net.[0-9]*.dhcp6|net.[0-9]*.routes) ;;
@@ -101,6 +107,12 @@ validate_config() {
   if [ "$(kv serial.lock)" = true ]; then
     matches "$(kv serial.key)" '^[0-9a-f]{64}$' || add_err "serial.key: must be 64 lowercase hex digits (the derived key)"
     matches "$(kv serial.salt)" '^([0-9a-f]{2})+$' || add_err "serial.salt: must be lowercase hex"
+  fi
+  if has rpi.hardware; then
+    { kv rpi.hardware; printf '\n'; } | while IFS= read -r _l; do
+      [ -n "$_l" ] || continue
+      printf '%s\n' "$_l" | LC_ALL=C grep -Eq "$re_piline" || add_err "rpi.hardware: not a config.txt line the flasher writes: $_l"
+    done
   fi
   _n=$(count_of users.count); _i=0
   while [ $_i -lt "$_n" ]; do

@@ -222,3 +222,73 @@ slot_boot_commit() {
     log "slot: trial of $_s failed the health check; not committed (a reset boots $_d)"
   fi
 }
+
+# The config's raspberry_pi section (agent key rpi.hardware: the config.txt lines the flasher
+# rendered, provisioning/config/pi-hardware.ts), placed between the marker comments in
+# config.txt like provisioning/slots/pi-config-txt.ts withHardwareBlock does (shared cases in
+# test/fixtures/pi-config-cases.json "hardware").
+PI_HW_BEGIN='# 3os:hardware begin'
+PI_HW_END='# 3os:hardware end'
+
+# pi_hw_block FILE BODY OUT: OUT = FILE with the block set to the lines of BODY (none: removed).
+pi_hw_block() {
+  _nf=0; [ -s "$1" ] && [ -n "$(tail -c 1 "$1")" ] && _nf=1
+  LC_ALL=C awk -v nofinal="$_nf" -v B="$PI_HW_BEGIN" -v E="$PI_HW_END" -v body="$2" '
+    function trim(s) { sub(/^[ \t\r]+/, "", s); sub(/[ \t\r]+$/, "", s); return s }
+    function ending(i) { return (cr[i] ? "\r" : "") ((i < n || !nofinal) ? "\n" : "") }
+    function out(i) { printf "%s%s", line[i], ending(i) }
+    function block(last) {
+      printf "%s%s[all]%s", B, eol, eol
+      for (j = 1; j <= nb; j++) printf "%s%s", bl[j], eol
+      printf "%s%s", E, last
+    }
+    { cr[NR] = sub(/\r$/, ""); line[NR] = $0; n = NR
+      if (!b && trim($0) == B) b = NR; else if (b && !e && trim($0) == E) e = NR }
+    END {
+      nb = 0; while ((getline l < body) > 0) bl[++nb] = l
+      eol = "\n"; for (i = 1; i <= n; i++) if (i < n || !nofinal) { eol = cr[i] ? "\r\n" : "\n"; break }
+      if (b && !e) { print "begin marker without end marker" > "/dev/stderr"; exit 3 }
+      if (b) {
+        for (i = 1; i < b; i++) out(i)
+        if (nb > 0) block(ending(e))
+        for (i = e + 1; i <= n; i++) out(i)
+      } else {
+        for (i = 1; i <= n; i++) if (i == n && nofinal && nb > 0) printf "%s%s", line[i], eol; else out(i)
+        if (nb > 0) block(eol)
+      }
+    }' "$1" >"$3"
+}
+
+# pi_hw_check: this is a 3os Pi boot partition and every overlay is shipped by the committed
+# slot (the lines' grammar is checked with the rest in validate_config). Errors go to $ERRF.
+pi_hw_check() {
+  has rpi.hardware || return 0
+  _e=''
+  [ "$(slot_platform)" = rpi ] && _e=$(pi_check) || { add_err "rpi.hardware: this device has no 3os Raspberry Pi config.txt${_e:+ ($_e)}"; return 1; }
+  _s=$(default_slot); _od="$BOOT/$_s/overlays"
+  kv rpi.hardware >"$WORK/pi-hw.body"; printf '\n' >>"$WORK/pi-hw.body"
+  while IFS= read -r _l; do
+    case $_l in
+      dtoverlay=*)
+        _o=${_l#dtoverlay=}; _o=${_o%%,*}
+        if [ ! -d "$_od" ]; then add_err "rpi.hardware: the image ships no device tree overlays (no $_s/overlays/ on the boot partition), so \"$_o\" cannot be loaded"
+        elif [ ! -f "$_od/$_o.dtbo" ]; then
+          _all=$(for _f in "$_od"/*.dtbo; do [ -f "$_f" ] && { _f=${_f##*/}; printf '%s\n' "${_f%.dtbo}"; }; done | sort | tr '\n' ',' | sed 's/,$//; s/,/, /g')
+          add_err "rpi.hardware: the image has no overlay \"$_o\"; it ships: ${_all:-(none)}"
+        fi ;;
+    esac
+  done <"$WORK/pi-hw.body"
+  no_errs
+}
+
+# pi_hw_apply: write the block into config.txt (after the root's files were committed).
+pi_hw_apply() {
+  has rpi.hardware || return 0
+  kv rpi.hardware >"$WORK/pi-hw.body"; printf '\n' >>"$WORK/pi-hw.body"
+  grep -v '^$' "$WORK/pi-hw.body" >"$WORK/pi-hw.lines" || :
+  _c="$BOOT/config.txt"
+  pi_hw_block "$_c" "$WORK/pi-hw.lines" "$_c.3os-new" 2>"$WORK/pi-hw.err" || { rm -f "$_c.3os-new"; add_err "rpi.hardware: config.txt: $(cat "$WORK/pi-hw.err")"; return 1; }
+  sync "$_c.3os-new" 2>/dev/null || sync
+  mv -f "$_c.3os-new" "$_c" || { rm -f "$_c.3os-new"; add_err "rpi.hardware: cannot write config.txt"; return 1; }
+  sync 2>/dev/null || :
+}

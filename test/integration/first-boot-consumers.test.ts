@@ -552,6 +552,32 @@ describe('Ignition: ignition-validate 2.14 and the published JSON schema of the 
   });
 });
 
+/**
+ * Ignition's fetch-offline and files stages (the `file` platform) on a scratch root holding a copy
+ * of the host's account database, as an image's /sysroot holds its own; the files stage's result.
+ */
+function ignitionFilesStage(d: string, config: string): { root: string; code: number; text: string } {
+  const root = join(d, 'root');
+  // Ignition writes a user's keys as that user, who must be able to reach the root (mkdtemp made 0700).
+  chmodSync(dir, 0o755);
+  mkdirSync(join(root, 'etc/default'), { recursive: true });
+  for (const f of ['passwd', 'group', 'shadow', 'gshadow', 'login.defs', 'default/useradd']) cpSync(join('/etc', f), join(root, 'etc', f));
+  cpSync('/etc/skel', join(root, 'etc/skel'), { recursive: true });
+  writeFileSync(join(d, 'config.ign'), config);
+  // Debian builds Ignition with SELinux relabeling on: it reads the root's /etc/selinux/config
+  // and runs setfiles over what it wrote. Labels are not what this test judges (the images
+  // this targets label on their own terms), so a policy name and a setfiles that only reads
+  // the list stand in; every other step is Ignition's own.
+  mkdirSync(join(root, 'etc/selinux'), { recursive: true });
+  writeFileSync(join(root, 'etc/selinux/config'), 'SELINUXTYPE=none\n');
+  mkdirSync(join(d, 'bin'));
+  writeFileSync(join(d, 'bin/setfiles'), '#!/bin/sh\ncat >/dev/null\n', { mode: 0o755 });
+  const env = { IGNITION_CONFIG_FILE: join(d, 'config.ign'), PATH: `${join(d, 'bin')}:${process.env.PATH ?? ''}` };
+  const common = ['-platform', 'file', '-root', root, '-config-cache', join(d, 'cache.json'), '-state-file', join(d, 'state'), '-log-to-stdout'];
+  shSyncOk(IGNITION, [...common, '-stage', 'fetch-offline', '-neednet', join(d, 'neednet')], { env, timeoutMs: 60_000 });
+  return { root, ...shSync(IGNITION, [...common, '-stage', 'files'], { env, timeoutMs: 60_000 }) };
+}
+
 describe('Ignition 2.14 files stage against a scratch root, then the first-boot groups unit', () => {
   const c = CASES.find((x) => x.name.startsWith('users'));
   if (c === undefined) throw new Error('no users case');
@@ -564,30 +590,10 @@ describe('Ignition 2.14 files stage against a scratch root, then the first-boot 
 
   beforeAll(() => {
     r = render(c);
-    const d = caseDir(c, 'ignition-root');
-    root = join(d, 'root');
-    // A root with the host's account database, as an image's /sysroot has its own. Ignition
-    // writes a user's keys as that user, who must be able to reach the root (mkdtemp made 0700).
-    chmodSync(dir, 0o755);
-    mkdirSync(join(root, 'etc/default'), { recursive: true });
-    for (const f of ['passwd', 'group', 'shadow', 'gshadow', 'login.defs', 'default/useradd']) cpSync(join('/etc', f), join(root, 'etc', f));
-    cpSync('/etc/skel', join(root, 'etc/skel'), { recursive: true });
-    writeFileSync(join(d, 'config.ign'), r.ignition);
-    // Debian builds Ignition with SELinux relabeling on: it reads the root's /etc/selinux/config
-    // and runs setfiles over what it wrote. Labels are not what this test judges (the images
-    // this targets label on their own terms), so a policy name and a setfiles that only reads
-    // the list stand in; every other step is Ignition's own.
-    mkdirSync(join(root, 'etc/selinux'), { recursive: true });
-    writeFileSync(join(root, 'etc/selinux/config'), 'SELINUXTYPE=none\n');
-    mkdirSync(join(d, 'bin'));
-    writeFileSync(join(d, 'bin/setfiles'), '#!/bin/sh\ncat >/dev/null\n', { mode: 0o755 });
-    const env = { IGNITION_CONFIG_FILE: join(d, 'config.ign'), PATH: `${join(d, 'bin')}:${process.env.PATH ?? ''}` };
-    const common = ['-platform', 'file', '-root', root, '-config-cache', join(d, 'cache.json'), '-state-file', join(d, 'state'), '-log-to-stdout'];
-    const fetch = shSync(IGNITION, [...common, '-stage', 'fetch-offline', '-neednet', join(d, 'neednet')], { env, timeoutMs: 60_000 });
-    expect(fetch.code, fetch.text).toBe(0);
-    const files = shSync(IGNITION, [...common, '-stage', 'files'], { env, timeoutMs: 60_000 });
-    expect(files.code, files.text).toBe(0);
-    expect(files.text).toMatch(/files: files passed/);
+    const run = ignitionFilesStage(caseDir(c, 'ignition-root'), r.ignition);
+    root = run.root;
+    expect(run.code, run.text).toBe(0);
+    expect(run.text).toMatch(/files: files passed/);
   });
 
   it('created the users with their hash, shell and keys (in authorized_keys.d/ignition)', () => {
@@ -657,15 +663,7 @@ describe('Ignition 2.14 files stage against a scratch root, then the first-boot 
   });
 
   it("Ignition's own handling of passwd.groups is why the unit exists: an existing group stops the files stage", () => {
-    const d = caseDir(c, 'ignition-groups-why');
-    const root2 = join(d, 'root');
-    mkdirSync(join(root2, 'etc'), { recursive: true });
-    for (const f of ['passwd', 'group', 'shadow', 'gshadow', 'login.defs']) cpSync(join('/etc', f), join(root2, 'etc', f));
-    writeFileSync(join(d, 'config.ign'), JSON.stringify({ ignition: { version: '3.0.0' }, passwd: { groups: [{ name: 'sudo' }] } }));
-    const env = { IGNITION_CONFIG_FILE: join(d, 'config.ign') };
-    const common = ['-platform', 'file', '-root', root2, '-config-cache', join(d, 'cache.json'), '-state-file', join(d, 'state'), '-log-to-stdout'];
-    shSyncOk(IGNITION, [...common, '-stage', 'fetch-offline', '-neednet', join(d, 'neednet')], { env });
-    const files = shSync(IGNITION, [...common, '-stage', 'files'], { env });
+    const files = ignitionFilesStage(caseDir(c, 'ignition-groups-why'), JSON.stringify({ ignition: { version: '3.0.0' }, passwd: { groups: [{ name: 'sudo' }] } }));
     expect(files.code).not.toBe(0);
     expect(files.text).toMatch(/groupadd: group 'sudo' already exists/);
   });

@@ -127,10 +127,14 @@ async function main(): Promise<void> {
       () => ours(['write', img, '--to', t1, '--yes']),
     );
     ratioRow('raw, verify', '`dd` + `openssl dgst -sha256` read-back', ddV, '<= 0.5');
-    const tee = targets.slice(1).map((t) => `>(${dd(t)})`).join(' ');
+    // tee into named pipes read by dd in the background, and `wait` for every dd (a process
+    // substitution would not be waited for).
+    const fifos = targets.slice(1).map((_t, i) => join(dir, `fifo${i + 2}`));
+    await shScript(`mkfifo ${fifos.join(' ')}`);
+    const readers = targets.slice(1).map((t, i) => `dd if=${fifos[i] ?? ''} of=${t} bs=4M oflag=direct iflag=fullblock conv=fsync status=none &`).join(' ');
     const four = await pair(
       '4 targets',
-      () => sh(`zstd -dc ${img}.zst | tee ${tee} | ${dd(t1)}`),
+      () => sh(`${readers} zstd -dc ${img}.zst | tee ${fifos.join(' ')} | ${dd(t1)}; s=$?; wait; exit $s`),
       () => ours(['write', `${img}.zst`, ...targets.flatMap((t) => ['--to', t]), '--yes', '--no-verify']),
     );
     ratioRow('4 targets, .zst, no verify', '`zstd -dc | tee` into 4 `dd`', four, '<= 0.5');

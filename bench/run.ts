@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     await makeMixedImage(img, SIZE);
     const sparse = join(dir, 'sparse.img');
     await shScript(
-      `zstd -q -T0 -3 -f ${img} -o ${img}.zst && xz -T0 -3 -k -f ${img} && ` +
+      `zstd -q -T0 -3 -f ${img} -o ${img}.zst && xz -T0 -0 -k -f ${img} && ` +
         `truncate -s ${SIZE} ${sparse} && for i in $(seq 0 4 $(( ${SIZE} / 4194304 - 1 ))); do dd if=${img} of=${sparse} bs=4M skip=$i seek=$i count=1 conv=notrunc status=none; done && ` +
         `bmaptool create -o ${sparse}.bmap ${sparse}`,
     );

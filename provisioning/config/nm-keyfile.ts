@@ -22,17 +22,20 @@ function ipSections(i: Iface): string[] {
   const search = i.nameservers?.search ?? [];
   const isDefault = (to: string): boolean => to === 'default' || to === '0.0.0.0/0' || to === '::/0';
   const family = (fam: 4 | 6): { dhcp: boolean; addrs: string[]; dns: string[]; gw: string | undefined; routes: NonNullable<Iface['routes']> } => {
-    // A default route is the section's gateway, unless it has a metric (the gateway has none):
-    // then it stays a route to 0.0.0.0/0 or ::/0.
+    // A default route (gateway4 first) is the section's gateway, unless it has a metric (the
+    // gateway has none): then it stays a route to 0.0.0.0/0 or ::/0.
     const routes = (i.routes ?? []).filter((r) => ipFamily(r.via) === fam)
       .map((r) => (r.to === 'default' ? { ...r, to: fam === 4 ? '0.0.0.0/0' : '::/0' } : r));
-    const gwRoute = fam === 4 && i.gateway4 !== undefined ? undefined : routes.find((r) => isDefault(r.to) && r.metric === undefined);
-    const gw = fam === 4 && i.gateway4 !== undefined ? i.gateway4 : gwRoute?.via;
+    // NetworkManager takes a gateway only next to static addresses ("gateway cannot be set if
+    // there are no addresses configured"); with DHCP alone the default route is a route.
+    const addrs = (i.addresses ?? []).filter((a) => ipFamily(a) === fam);
+    if (fam === 4 && i.gateway4 !== undefined) routes.unshift({ to: '0.0.0.0/0', via: i.gateway4 });
+    const gwRoute = addrs.length > 0 ? routes.find((r) => isDefault(r.to) && r.metric === undefined) : undefined;
     return {
       dhcp: (fam === 4 ? i.dhcp4 : i.dhcp6) === true,
-      addrs: (i.addresses ?? []).filter((a) => ipFamily(a) === fam),
+      addrs,
       dns: (i.nameservers?.addresses ?? []).filter((a) => ipFamily(a) === fam),
-      gw,
+      gw: gwRoute?.via,
       routes: routes.filter((r) => r !== gwRoute),
     };
   };

@@ -84,13 +84,14 @@ const CASES: readonly Case[] = [
     }),
   },
   {
-    name: 'IPv4 DHCP only with search domains; IPv6 only static',
+    name: 'DHCP with a static gateway and search domains; IPv6 only static',
     config: () => ({
       version: 1,
       network: {
         version: 2,
         ethernets: {
-          eth0: { dhcp4: true, nameservers: { addresses: ['9.9.9.9'], search: ['corp.example'] } },
+          eth0: { dhcp4: true, gateway4: '192.168.50.1', nameservers: { addresses: ['9.9.9.9'], search: ['corp.example'] } },
+          eth2: { dhcp6: true, routes: [{ to: 'default', via: 'fe80::1' }] },
           eth1: { addresses: ['2001:db8:5::2/64'], routes: [{ to: '::/0', via: '2001:db8:5::1', metric: 200 }], nameservers: { addresses: ['2001:db8:5::53'], search: ['v6.example'] } },
         },
       },
@@ -501,16 +502,19 @@ describe("network: NetworkManager 1.42's keyfile reader (Ignition path)", () => 
       for (const x of mine) {
         expect(x.interface).toBe(want.device ?? null);
         if (want.mac !== undefined) expect(x.mac?.toLowerCase()).toBe(want.mac);
+        const gateway = (f: 4 | 6): string | undefined => (want.addresses.some((a) => ipFamily(a) === f)
+          ? want.routes.find(([to, via, m]) => /\/0$/.test(to) && m === undefined && ipFamily(via) === f)?.[1] : undefined);
         const fam = (f: 4 | 6): { method: string; addresses: string[]; gateway: string | null; dns: string[]; routes: Array<[string, string, number]> } => {
           const addrs = want.addresses.filter((a) => ipFamily(a) === f);
           const dhcp = f === 4 ? want.dhcp4 : want.dhcp6;
           return {
             method: dhcp ? 'auto' : addrs.length > 0 ? 'manual' : f === 4 ? 'disabled' : 'ignore',
             addresses: addrs,
-            // A default route without a metric is the section's gateway; with one, a route.
-            gateway: want.routes.find(([to, via, m]) => /\/0$/.test(to) && m === undefined && ipFamily(via) === f)?.[1] ?? null,
+            // A default route without a metric next to static addresses is the section's gateway;
+            // otherwise (a metric, or DHCP only) a route to 0.0.0.0/0 or ::/0.
+            gateway: gateway(f) ?? null,
             dns: want.dns.filter((a) => ipFamily(a) === f),
-            routes: want.routes.filter(([to, via, m]) => ipFamily(via) === f && !(/\/0$/.test(to) && m === undefined)).map(([to, via, m]) => [to, via, m ?? -1]),
+            routes: want.routes.filter(([to, via]) => ipFamily(via) === f && !(via === gateway(f) && /\/0$/.test(to))).map(([to, via, m]) => [to, via, m ?? -1]),
           };
         };
         for (const f of [4, 6] as const) {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isFlashError } from '../../../flasher/errors.js';
 import { openImage } from '../../../flasher/source/open-image.js';
+import { builtinZstdFactory } from '../../../flasher/source/zstd-builtin.js';
 import type { SlabReader } from '../../../flasher/source/slab-reader.js';
 import { shOk } from '../../../testkit/sh.js';
 import { makeImage, sha256 } from '../sources-helpers.js';
@@ -112,6 +113,34 @@ describe('slab reader of a spawned decoder', () => {
       ac.abort();
       await expect(first).rejects.toMatchObject({ code: 'E_CANCELLED' });
       await expect(r.fill(Buffer.alloc(1024))).rejects.toMatchObject({ code: 'E_CANCELLED' });
+    } finally {
+      await image.close();
+    }
+  });
+});
+
+describe('zstd decoder choice', () => {
+  it('the installed zstd tool by default (faster than the built-in stream, docs/engine.md), with a slab reader', async () => {
+    const image = await openImage(`${img}.zst`, { hashRaw: false });
+    try {
+      expect(image.decoder).toBe('zstd -dc');
+      expect(image.slabReader()).toBeDefined();
+    } finally {
+      await image.close();
+    }
+  });
+
+  it(`the built-in decoder when asked for: ${builtinZstdFactory() === undefined ? 'refused on this Node (< 22.15)' : 'same bytes'}`, async () => {
+    if (builtinZstdFactory() === undefined) {
+      await expect(openImage(`${img}.zst`, { decoders: { zstd: 'builtin' } })).rejects.toMatchObject({ code: 'E_FORMAT_UNKNOWN', message: expect.stringContaining('22.15') as unknown });
+      return;
+    }
+    const image = await openImage(`${img}.zst`, { hashRaw: false, decoders: { zstd: 'builtin' } });
+    try {
+      expect(image.slabReader()).toBeUndefined();
+      const h = createHash('sha256');
+      for await (const c of image.stream as AsyncIterable<Buffer>) h.update(c);
+      expect(h.digest('hex')).toBe(want);
     } finally {
       await image.close();
     }

@@ -131,7 +131,7 @@ async function runWithImage(
 
   const ticker = setInterval(() => emitProgress(slots, onEvent, toWrite), 250);
   const map = new WrittenMap();
-  const pumped = await pump(spec, src, slots, pool, map, ranges, opts);
+  const pumped = await pump(spec, src, slots, pool, map, ranges, opts, h64);
   const { sourceError, imageSha, head } = pumped;
   await Promise.all(slots.map((s) => s.writer?.idle() ?? Promise.resolve()));
   const results = await Promise.all(
@@ -189,7 +189,7 @@ interface Pumped {
 }
 
 /** Stream the source once into every live target, keep the first MiB back, judge the checksums. */
-async function pump(spec: WriteJobSpec, src: JobSource, slots: readonly TargetState[], pool: ChunkPool, map: WrittenMap, ranges: ByteRange[] | undefined, opts: RunOptions): Promise<Pumped> {
+async function pump(spec: WriteJobSpec, src: JobSource, slots: readonly TargetState[], pool: ChunkPool, map: WrittenMap, ranges: ByteRange[] | undefined, opts: RunOptions, h64: (b: Uint8Array) => bigint): Promise<Pumped> {
   const { image, bmap, size } = src;
   const verify = spec.verify !== false;
   const head = Buffer.alloc(HEAD_BYTES);
@@ -201,7 +201,7 @@ async function pump(spec: WriteJobSpec, src: JobSource, slots: readonly TargetSt
     // Per-piece hashes only when the write is read back. A bare --no-verify write hashes nothing.
     const wantSha = spec.sha256 !== undefined || (verify && bmap === undefined);
     const plan = { size, ranges, checksumType: bmap?.checksumType, wantSha, wantPieces: verify };
-    const r = await streamImage(image, pool, plan, map, opts.signal, (chunk, len, body) => {
+    const r = await streamImage(image, pool, plan, map, opts.signal, h64, (chunk, len, body) => {
       if (chunk.offset < HEAD_BYTES) {
         const n = Math.min(len, HEAD_BYTES - chunk.offset);
         chunk.data.copy(head, chunk.offset, 0, n);

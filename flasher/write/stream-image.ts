@@ -10,7 +10,7 @@ import type { Chunk, ChunkPool } from './chunk-pool.js';
 import { chunksFromFile, chunksFromReader, chunksFromStream } from './chunk-producers.js';
 import { HashWorker } from './hash-worker.js';
 import { HEAD_BYTES } from './target-state.js';
-import type { WrittenMap } from './written-map.js';
+import { hashPieces, type WrittenMap } from './written-map.js';
 
 /** Pieces of a chunk that lie past the held-back first MiB. */
 function clipHead(pieces: readonly ByteRange[]): ByteRange[] {
@@ -38,8 +38,9 @@ export interface StreamPlan {
 }
 
 /**
- * Pull chunks from the source, check them (bmap range checksums, sizes), hand them to the hash
- * worker (SHA-256 + per-piece XXH64 into `map`) and to `dispatch` (the fan-out).
+ * Pull chunks from the source, check them (bmap range checksums, sizes), hash the written pieces
+ * (XXH64 into `map`, here) and the image (SHA-256, on the worker), and hand them to `dispatch`
+ * (the fan-out).
  */
 export async function streamImage(
   image: OpenedImage,
@@ -47,6 +48,7 @@ export async function streamImage(
   plan: StreamPlan,
   map: WrittenMap,
   signal: AbortSignal | undefined,
+  h64: (b: Uint8Array) => bigint,
   dispatch: (chunk: Chunk, len: number, body: readonly ByteRange[]) => void,
 ): Promise<StreamResult> {
   const { size, ranges } = plan;
@@ -54,7 +56,7 @@ export async function streamImage(
   // image to compute, unmapped chunks are not read at all.
   const direct = image.format === 'raw' && image.localPath !== undefined && size !== undefined;
   const sparseRead = direct && ranges !== undefined && !plan.wantSha;
-  const sha = plan.wantSha || plan.wantPieces ? new HashWorker(pool.shared, plan.wantSha) : undefined;
+  const sha = plan.wantSha ? new HashWorker(pool.shared) : undefined;
   const cursor = ranges === undefined ? undefined : new RangeCursor(ranges, plan.checksumType);
   let total = 0;
   try {
@@ -70,13 +72,10 @@ export async function streamImage(
       const data = chunk.data.subarray(0, len);
       const pieces = cursor === undefined ? [{ start: chunk.offset, end: chunk.offset + len }] : cursor.take(chunk.offset, data);
       const body = clipHead(pieces);
+      if (plan.wantPieces) hashPieces(map, chunk.data, chunk.offset, body, h64);
       if (sha !== undefined) {
         chunk.refs += 1;
-        const pieces = plan.wantPieces ? body.map((p) => [p.start, p.end] as const) : [];
-        sha.update(pool.slabOffset(chunk), chunk.offset, len, pieces, (h) => {
-          map.add(h.starts, h.lens, h.hashes);
-          pool.unref(chunk);
-        });
+        sha.update(pool.slabOffset(chunk), len, () => pool.unref(chunk));
       }
       dispatch(chunk, len, body);
     }

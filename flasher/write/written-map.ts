@@ -1,6 +1,6 @@
 /**
- * What was written where, as 64 KiB pieces with an XXH64 hash each (computed by the hash worker
- * while writing), so verification can read the target back and name the first bad block without
+ * What was written where, as 64 KiB pieces with an XXH64 hash each (computed on the main thread
+ * while writing, ~3 GB/s; the worker keeps the slower SHA-256), so verification can read the target back and name the first bad block without
  * keeping the image in memory. XXH64 is far faster than any drive; the SHA-256 of the whole image
  * is kept separately for published checksums.
  */
@@ -12,6 +12,27 @@ let api: Promise<XXHashAPI> | undefined;
 export function xxh(): Promise<XXHashAPI> {
   api ??= xxhash();
   return api;
+}
+
+/**
+ * Hash the 64 KiB pieces (aligned to the image, so every write of the same image cuts them the
+ * same way) of the image ranges [start, end) that lie in `data` (image offset `offset`) into `map`.
+ */
+export function hashPieces(map: WrittenMap, data: Buffer, offset: number, ranges: readonly { readonly start: number; readonly end: number }[], h64: (b: Uint8Array) => bigint): void {
+  const starts: number[] = [];
+  const lens: number[] = [];
+  const hashes: bigint[] = [];
+  for (const { start, end } of ranges) {
+    for (let pos = start; pos < end; ) {
+      const len = Math.min(PIECE - (pos % PIECE), end - pos);
+      const at = pos - offset;
+      starts.push(pos);
+      lens.push(len);
+      hashes.push(h64(data.subarray(at, at + len)));
+      pos += len;
+    }
+  }
+  map.add(starts, lens, hashes);
 }
 
 export interface Piece {

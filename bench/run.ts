@@ -112,11 +112,11 @@ async function main(): Promise<void> {
     out(['---', '---', '---', '---', '---', '---']);
 
     const zstNv = await pair('.zst no verify', () => sh(`zstd -dc ${img}.zst | ${dd(t1)}`), () => ours(['write', `${img}.zst`, '--to', t1, '--yes', '--no-verify']));
-    ratioRow('.zst, no verify', '`zstd -dc | dd oflag=direct`', zstNv, '<= 1.05');
+    ratioRow('.zst, no verify', '`zstd -dc \\| dd oflag=direct`', zstNv, '<= 1.05');
     const zstV = await pair('.zst verify', () => sh(`zstd -dc ${img}.zst | ${dd(t1)}`), () => ours(['write', `${img}.zst`, '--to', t1, '--yes']));
     ratioRow('.zst, verify', 'the same (no verify)', zstV, '<= 1.4');
     const xzV = await pair('.xz verify', () => sh(`xz -dc -T0 ${img}.xz | ${dd(t1)}`), () => ours(['write', `${img}.xz`, '--to', t1, '--yes']));
-    ratioRow('.xz, verify', '`xz -dc -T0 | dd`', xzV, '<= 1.1');
+    ratioRow('.xz, verify', '`xz -dc -T0 \\| dd`', xzV, '<= 1.1');
     const bmapV = await pair('bmap verify', () => sh(`bmaptool -q copy --bmap ${sparse}.bmap ${sparse} ${t1}`), () => ours(['write', sparse, '--bmap', `${sparse}.bmap`, '--to', t1, '--yes']));
     ratioRow('bmap (25 % mapped), verify', '`bmaptool copy` (no read-back)', bmapV, '<= 1.1');
     const etcherV = await pair('raw verify vs etcher-sdk', () => timed(process.execPath, [etcher, img, t1, String(SIZE + 64 * MiB)]), () => ours(['write', img, '--to', t1, '--yes']));
@@ -137,7 +137,7 @@ async function main(): Promise<void> {
       () => sh(`${readers} zstd -dc ${img}.zst | tee ${fifos.join(' ')} | ${dd(t1)}; s=$?; wait; exit $s`),
       () => ours(['write', `${img}.zst`, ...targets.flatMap((t) => ['--to', t]), '--yes', '--no-verify']),
     );
-    ratioRow('4 targets, .zst, no verify', '`zstd -dc | tee` into 4 `dd`', four, '<= 0.5');
+    ratioRow('4 targets, .zst, no verify', '`zstd -dc \\| tee` into 4 `dd`', four, '<= 0.5');
 
     // Start-up: medians of 7 alternating runs of each.
     const starts = { node: [] as number[], bmaptool: [] as number[], version: [] as number[], help: [] as number[] };

@@ -8,8 +8,8 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream, promises as fsp, constants as fsc } from 'node:fs';
-import { Transform, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { FlashError, isFlashError, sysCode } from '../errors.js';
 import { hasTool } from '../source/tools.js';
@@ -99,38 +99,67 @@ class RawSink implements Sink {
   }
 }
 
+/** A running compressor: raw image bytes in, compressed bytes out. */
+interface Encoder {
+  readonly input: Writable;
+  readonly output: NodeJS.ReadableStream;
+  /** Resolves when it ended well; rejects with the reason otherwise. */
+  readonly exited: Promise<void>;
+  kill(): void;
+}
+
+/** zstd: gaps at least this long are written as our own frames of zeros (between encoder runs). */
+const ZERO_FRAME_MIN = 32 << 20;
+const RLE_BLOCK = 128 << 10;
+
+/**
+ * A zstd frame of `n` zero bytes made of RLE blocks (RFC 8878 3.1.1.2): 4 bytes per 128 KiB, so a
+ * gap of free space costs nothing to compress. zstd decodes concatenated frames as one stream.
+ */
+export function zstdZeroFrame(n: number): Buffer {
+  const blocks = Math.max(1, Math.ceil(n / RLE_BLOCK));
+  const out = Buffer.alloc(14 + blocks * 4);
+  out.writeUInt32LE(0xfd2fb528, 0);
+  out[4] = 0xc0; // Frame_Content_Size in 8 bytes; not single-segment; no checksum, no dictionary
+  out[5] = 7 << 3; // Window_Descriptor: 128 KiB
+  out.writeBigUInt64LE(BigInt(n), 6);
+  let left = n;
+  for (let i = 0; i < blocks; i++) {
+    const size = Math.min(RLE_BLOCK, left);
+    left -= size;
+    const header = ((i === blocks - 1 ? 1 : 0) | (1 << 1) | (size << 3)) >>> 0; // Last_Block, RLE, Block_Size
+    out.writeUIntLE(header, 14 + i * 4, 3);
+    out[14 + i * 4 + 3] = 0;
+  }
+  return out;
+}
+
 class StreamSink implements Sink {
   private pos = 0;
   private failed: FlashError | undefined;
-  private readonly done: Promise<void>;
   private readonly hash = createHash('sha256');
   private outBytes = 0;
-  private readonly exited: Promise<void>;
+  private readonly file: ReturnType<typeof createWriteStream>;
+  private current: { enc: Encoder; drained: Promise<void> } | undefined;
 
   public constructor(
     public readonly encoder: string,
-    private readonly input: Writable,
-    output: NodeJS.ReadableStream,
-    path: string,
-    exited: Promise<void>,
-    private readonly kill: () => void,
+    private readonly spawnEncoder: () => Encoder,
+    private readonly path: string,
+    /** Our own compressed form of n zero bytes (zstd), for long gaps; undefined: zeros go through the encoder. */
+    private readonly zeroFrame: ((n: number) => Buffer) | undefined,
   ) {
-    const tap = new Transform({
-      transform: (chunk: Buffer, _enc, cb) => {
-        this.hash.update(chunk);
-        this.outBytes += chunk.length;
-        cb(null, chunk);
-      },
-    });
-    this.exited = exited.catch((e: unknown) => this.fail(outputError(e, path)));
-    this.done = pipeline(output, tap, createWriteStream(path, { flags: 'w' })).catch((e: unknown) => this.fail(outputError(e, path)));
-    input.on('error', (e) => this.fail(outputError(e, path)));
+    this.file = createWriteStream(path, { flags: 'w' });
+    this.file.on('error', (e) => this.fail(outputError(e, path)));
+    this.file.once('close', () => this.current?.enc.output.resume());
   }
 
   private fail(e: FlashError): void {
     if (this.failed !== undefined) return;
     this.failed = e;
-    this.kill();
+    this.current?.enc.kill();
+    // A paused output (waiting for a file that will never drain) must still reach its end.
+    this.current?.enc.output.resume();
   }
 
   private check(): void {
@@ -138,9 +167,50 @@ class StreamSink implements Sink {
     if (f !== undefined) throw f;
   }
 
+  /** Compressed bytes to the file, hashed, with backpressure on `from`. */
+  private emit(chunk: Buffer, from?: NodeJS.ReadableStream): void {
+    if (this.failed !== undefined) return;
+    this.hash.update(chunk);
+    this.outBytes += chunk.length;
+    if (!this.file.write(chunk) && from !== undefined) {
+      from.pause();
+      this.file.once('drain', () => from.resume());
+    }
+  }
+
+  private started(): Encoder {
+    if (this.current !== undefined) return this.current.enc;
+    const enc = this.spawnEncoder();
+    enc.input.on('error', (e) => this.fail(outputError(e, this.path)));
+    const drained = new Promise<void>((resolve) => {
+      enc.output.on('data', (c: Buffer) => this.emit(c, enc.output));
+      enc.output.once('end', () => resolve());
+      enc.output.once('error', (e: Error) => {
+        this.fail(outputError(e, this.path));
+        resolve();
+      });
+      enc.output.once('close', () => resolve());
+    });
+    enc.exited.catch((e: unknown) => this.fail(outputError(e, this.path)));
+    this.current = { enc, drained };
+    return enc;
+  }
+
+  /** End the running encoder and wait until all it wrote is in the file. */
+  private async ended(): Promise<void> {
+    const c = this.current;
+    if (c === undefined) return;
+    this.current = undefined;
+    c.enc.input.end();
+    await c.enc.exited.catch(() => undefined);
+    await c.drained;
+    this.check();
+  }
+
   private async push(data: Buffer): Promise<void> {
     this.check();
-    if (this.input.write(data)) return;
+    const input = this.started().input;
+    if (input.write(data)) return;
     await new Promise<void>((resolve) => {
       const t = setInterval(() => {
         if (this.failed !== undefined) {
@@ -148,7 +218,7 @@ class StreamSink implements Sink {
           resolve();
         }
       }, 100);
-      this.input.once('drain', () => {
+      input.once('drain', () => {
         clearInterval(t);
         resolve();
       });
@@ -157,6 +227,12 @@ class StreamSink implements Sink {
   }
 
   private async zerosTo(to: number): Promise<void> {
+    if (this.zeroFrame !== undefined && to - this.pos >= ZERO_FRAME_MIN) {
+      await this.ended();
+      this.emit(this.zeroFrame(to - this.pos));
+      this.pos = to;
+      return;
+    }
     while (this.pos < to) {
       const n = Math.min(ZERO_CHUNK.length, to - this.pos);
       await this.push(ZERO_CHUNK.subarray(0, n));
@@ -172,40 +248,59 @@ class StreamSink implements Sink {
 
   public async finish(size: number): Promise<{ sha256: string; bytes: number }> {
     await this.zerosTo(size);
-    this.input.end();
-    await this.exited;
-    await this.done;
+    // An image with no data at all still decodes to its size.
+    if (this.outBytes === 0 && this.current === undefined) this.started();
+    await this.ended();
+    this.check();
+    await finished(this.file.end()).catch((e: unknown) => this.fail(outputError(e, this.path)));
     this.check();
     return { sha256: this.hash.digest('hex'), bytes: this.outBytes };
   }
 
   public async abort(): Promise<void> {
     this.fail(new FlashError('E_CANCELLED', 'stopped', { phase: 'write' }));
-    this.input.destroy();
-    await this.exited;
-    await this.done;
+    const c = this.current;
+    this.current = undefined;
+    if (c !== undefined) {
+      c.enc.input.destroy();
+      await c.enc.exited.catch(() => undefined);
+    }
+    this.file.destroy();
+    await finished(this.file).catch(() => undefined);
   }
 }
 
-function spawnEncoder(command: string, args: readonly string[], path: string): Sink {
-  const child = spawn(command, [...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (s: string) => {
-    if (stderr.length < 4096) stderr += s;
-  });
-  let killed = false;
-  const exited = new Promise<void>((resolve, reject) => {
-    child.once('error', (e) => reject(new FlashError('E_WRITE_IO', `cannot run ${command}: ${e.message}`, { target: path, phase: 'write', cause: e })));
-    child.once('close', (code, signal) => {
-      if (code === 0 || killed) resolve();
-      else reject(new FlashError('E_WRITE_IO', `${command} failed (${signal ?? `exit ${code}`}): ${stderr.trim().split('\n')[0] ?? ''}`, { target: path, phase: 'write' }));
+function toolEncoder(command: string, args: readonly string[], path: string): () => Encoder {
+  return () => {
+    const child = spawn(command, [...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (s: string) => {
+      if (stderr.length < 4096) stderr += s;
     });
-  });
-  return new StreamSink(`${command} ${args.filter((a) => a.startsWith('-T') || a.startsWith('-p')).join(' ')}`.trim(), child.stdin, child.stdout, path, exited, () => {
-    killed = true;
-    child.kill('SIGKILL');
-  });
+    let killed = false;
+    const exited = new Promise<void>((resolve, reject) => {
+      child.once('error', (e) => reject(new FlashError('E_WRITE_IO', `cannot run ${command}: ${e.message}`, { target: path, phase: 'write', cause: e })));
+      child.once('close', (code, signal) => {
+        if (code === 0 || killed) resolve();
+        else reject(new FlashError('E_WRITE_IO', `${command} failed (${signal ?? `exit ${code}`}): ${stderr.trim().split('\n')[0] ?? ''}`, { target: path, phase: 'write' }));
+      });
+    });
+    return {
+      input: child.stdin,
+      output: child.stdout,
+      exited,
+      kill: () => {
+        killed = true;
+        child.kill('SIGKILL');
+      },
+    };
+  };
+}
+
+function toolSink(command: string, args: readonly string[], path: string, zeroFrame?: (n: number) => Buffer): Sink {
+  const label = `${command} ${args.filter((a) => a.startsWith('-T') || a.startsWith('-p')).join(' ')}`.trim();
+  return new StreamSink(label, toolEncoder(command, args, path), path, zeroFrame);
 }
 
 /**
@@ -225,14 +320,20 @@ export async function openSink(format: BackupFormat, path: string): Promise<Sink
     }
     case 'zst':
       if (!(await hasTool('zstd'))) throw new FlashError('E_FORMAT_UNKNOWN', 'a .zst backup needs the zstd tool: install zstd', { phase: 'write' });
-      return spawnEncoder('zstd', ['-q', '-c', '-T0'], path);
+      return toolSink('zstd', ['-q', '-c', '-T0'], path, zstdZeroFrame);
     case 'xz':
       if (!(await hasTool('xz'))) throw new FlashError('E_FORMAT_UNKNOWN', 'an .xz backup needs the xz tool: install xz-utils', { phase: 'write' });
-      return spawnEncoder('xz', ['-c', '-T0'], path);
+      return toolSink('xz', ['-c', '-T0'], path);
     case 'gz': {
-      if (await hasTool('pigz')) return spawnEncoder('pigz', ['-c'], path);
-      const gz = createGzip({ chunkSize: 1 << 20 });
-      return new StreamSink('zlib gzip', gz, gz, path, Promise.resolve(), () => gz.destroy());
+      if (await hasTool('pigz')) return toolSink('pigz', ['-c'], path);
+      return new StreamSink('zlib gzip', () => {
+        const gz = createGzip({ chunkSize: 1 << 20 });
+        const exited = new Promise<void>((resolve, reject) => {
+          gz.once('end', () => resolve());
+          gz.once('error', reject);
+        });
+        return { input: gz, output: gz, exited, kill: () => gz.destroy() };
+      }, path, undefined);
     }
   }
 }

@@ -12,6 +12,7 @@ import { mkdtemp, open, readdir, readFile, rm, stat, writeFile, mkdir } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runBackup } from '../../../flasher/backup/backup.js';
+import { zstdZeroFrame } from '../../../flasher/backup/sink.js';
 import { ERROR_CODES, FlashError } from '../../../flasher/errors.js';
 import { parseBmap } from '../../../flasher/source/bmap.js';
 import { diskUsage } from '../../../provisioning/backup/in-use.js';
@@ -189,6 +190,17 @@ describe('backup of a used 3os disk', () => {
     const pvs = await lvmRun(pv, 'pvs', '--noheadings', '--units', 'b', '-o', 'pv_size');
     expect(Number.parseInt(pvs.stdout.trim(), 10)).toBeGreaterThan(built.parts.data.size + 64 * MiB); // grown
     await detachLoop(pv);
+  });
+
+  it('zst: long gaps are zstd frames of RLE zero blocks that zstd itself decodes', async () => {
+    for (const n of [1, 128 * 1024, 128 * 1024 + 1, 40 * MiB + 3]) {
+      const f = join(dir, 'zero.zst');
+      await writeFile(f, zstdZeroFrame(n));
+      const d = await sh('zstd', ['-dc', f]);
+      expect(d.code).toBe(0);
+      expect(d.bytes.length).toBe(n);
+      expect(d.bytes.every((b) => b === 0)).toBe(true);
+    }
   });
 
   it.each([

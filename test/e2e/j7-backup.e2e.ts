@@ -151,7 +151,9 @@ describe('journey 7: backup, restore, clone', () => {
   });
 
   it('clones the device to two cards with a CSV of hostnames: each its own hostname and machine-id', async () => {
-    expect(src).not.toBe('');
+    expect(srcSha).not.toBe('');
+    // testkit detaches a test's loop devices after it: the same disk, read-only again.
+    src = await attachLoop(disk, { readOnly: true });
     const targets = [await blankDisk(dir, 'clone1.img'), await blankDisk(dir, 'clone2.img')];
     const config = await writeFileText(dir, 'clone.yaml', 'version: 1\nhostname: edge-{index:03}\nusers:\n  - name: carol\n');
     const csv = await writeFileText(dir, 'hosts.csv', 'hostname\nline-north\nline-south\n');

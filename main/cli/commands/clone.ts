@@ -5,6 +5,7 @@
  * machine-identity reset per target (and, with --config/--csv, its own hostname and settings).
  * Exit codes as for write.
  */
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { FlashError } from '../../../flasher/errors.js';
 import type { JobRunOptions } from '../../../flasher/write/job.js';
@@ -77,6 +78,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
   if (values.csv !== undefined && values.config === undefined) throw usageError('--csv needs --config');
   const json = values.json === true;
   const format = firstBootFormat(values['first-boot']);
+  if (!existsSync(source)) throw new FlashError('E_SOURCE_MISSING', `${source}: no such drive or file`, { phase: 'source' });
   const is3os = (await detect3os(source)) !== undefined;
   if (!is3os && values.config !== undefined) {
     throw new FlashError('E_NOT_3OS', `${source} is not a 3os disk: a first-boot configuration cannot be seeded into its clones`, { phase: 'open' });

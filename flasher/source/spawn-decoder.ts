@@ -11,8 +11,8 @@
  * every other consumer. Where no socket pair can be made, stdout is an ordinary pipe.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,11 +40,14 @@ const PENDING_MAX = 1 << 20;
 
 type OnRead = { buffer: () => Uint8Array; callback: (n: number, buf: Uint8Array) => boolean };
 
-/** A connected Unix socket pair: `reader` here (reading through `onread`), `writer` for the child. */
+/**
+ * A connected Unix socket pair: `reader` here (reading through `onread`), `writer` for the child.
+ * The socket file lives in a fresh private (0700) directory, removed once connected, so no other
+ * user can connect in our place (an abstract socket has no permissions at all).
+ */
 async function socketPair(onread: OnRead): Promise<{ reader: net.Socket; writer: net.Socket }> {
-  const name = `3os-flash-decoder-${process.pid}-${randomBytes(6).toString('hex')}`;
-  // Linux: an abstract socket (no file); elsewhere a socket file, removed when the server closes.
-  const path = process.platform === 'linux' ? `\0${name}` : join(tmpdir(), `${name}.sock`);
+  const dir = await mkdtemp(join(tmpdir(), '3os-dec-'));
+  const path = join(dir, 's');
   const server = net.createServer();
   try {
     await new Promise<void>((resolve, reject) => {
@@ -69,6 +72,7 @@ async function socketPair(onread: OnRead): Promise<{ reader: net.Socket; writer:
     }
   } finally {
     server.close();
+    await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -19,6 +19,7 @@ const ALLOWED: Record<string, string> = {
   'flasher/write/target.ts': "the O_DIRECT twin of the guard's handle, and the temporary sibling of an image-file target",
   'flasher/catalog/cache-index.ts': 'the download cache index, a file of our own',
   'provisioning/config/presets.ts': 'saved presets, files of our own',
+  'flasher/backup/sink.ts': "a backup's fresh .partial output file, after flasher/guard/backup.ts judged the output path (not on the source, not existing without --force)",
 };
 
 const PATTERNS: readonly RegExp[] = [/\bwritable:\s*true\b/, /\bO_RDWR\b/, /\bO_WRONLY\b/, /\bopen(?:Sync)?\([^)]*['"](?:r\+|w\+?|wx\+?|a\+?|ax\+?|rs\+)['"]/, /\bTargetHandle\.take\(/];

@@ -42,7 +42,7 @@ export function outputError(e: unknown, path: string, offset?: number): FlashErr
 export interface Sink {
   /** Which encoder runs, for reports ("zstd -T0"). */
   readonly encoder: string;
-  /** Image bytes at `offset` (increasing, non-overlapping); the space before it is zeros. */
+  /** Image bytes at `offset` (increasing, non-overlapping); the space before it is zeros. `data` may be reused once this resolves. */
   write(offset: number, data: Buffer): Promise<void>;
   /** Pad to `size`, close, and return the SHA-256 and size of the file as written. */
   finish(size: number): Promise<{ sha256: string; bytes: number }>;
@@ -242,7 +242,9 @@ class StreamSink implements Sink {
 
   public async write(offset: number, data: Buffer): Promise<void> {
     await this.zerosTo(offset);
-    await this.push(data);
+    // A stream keeps a reference to what it was given until it is written out, and the caller
+    // reuses its read buffer: hand over a copy.
+    await this.push(Buffer.from(data));
     this.pos = offset + data.length;
   }
 

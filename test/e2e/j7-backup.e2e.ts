@@ -6,14 +6,14 @@
  * to two card files with a CSV of hostnames: each boots with its own hostname and its own
  * machine-id (the agent's identity reset). The source's sha256 never changes.
  */
-import { createHash } from 'node:crypto';
-import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDisk } from '../../flasher/disk-io.js';
 import { parseBmap } from '../../flasher/source/bmap.js';
 import { lvByteRange, readPhysicalVolume } from '../../provisioning/lvm/index.js';
+import { readAt, sha256Of } from '../../testkit/file-bytes.js';
 import { attachLoop, detachAll, detachLoop } from '../../testkit/loop.js';
 import { lvmRun } from '../../testkit/lvm.js';
 import { sh, shOk } from '../../testkit/sh.js';
@@ -35,27 +35,7 @@ afterAll(async () => {
   if (dir !== '' && process.env.THREEOS_E2E_KEEP !== '1') await rm(dir, { recursive: true, force: true });
 });
 
-async function sha256Of(path: string): Promise<string> {
-  const h = createHash('sha256');
-  const fh = await open(path, 'r');
-  try {
-    for await (const c of fh.createReadStream({ highWaterMark: 4 << 20 })) h.update(c as Buffer);
-  } finally {
-    await fh.close();
-  }
-  return h.digest('hex');
-}
 
-async function readAt(path: string, offset: number, length: number): Promise<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    const b = Buffer.alloc(length);
-    await fh.read(b, 0, length, offset);
-    return b;
-  } finally {
-    await fh.close();
-  }
-}
 
 /** sgdisk -v, vgck and e2fsck -fn on every LV with an ext4 file system. */
 async function toolsClean(file: string): Promise<void> {

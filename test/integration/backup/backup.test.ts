@@ -7,7 +7,7 @@
  * unchanged every time.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, open, readdir, readFile, rm, stat, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { zstdZeroFrame } from '../../../flasher/backup/sink.js';
 import { ERROR_CODES, FlashError } from '../../../flasher/errors.js';
 import { parseBmap } from '../../../flasher/source/bmap.js';
 import { diskUsage } from '../../../provisioning/backup/in-use.js';
+import { readAt, sha256Of } from '../../../testkit/file-bytes.js';
 import { runCli } from '../../../testkit/cli.js';
 import { injectFaults } from '../../../testkit/fault-io.js';
 import { attachLoop, detachLoop } from '../../../testkit/loop.js';
@@ -32,27 +33,7 @@ let srcSha: string;
 let lvStart: number;
 const files: Record<string, Buffer> = {};
 
-async function sha256Of(path: string): Promise<string> {
-  const h = createHash('sha256');
-  const fh = await open(path, 'r');
-  try {
-    for await (const c of fh.createReadStream()) h.update(c as Buffer);
-  } finally {
-    await fh.close();
-  }
-  return h.digest('hex');
-}
 
-async function readAt(path: string, offset: number, length: number): Promise<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    const b = Buffer.alloc(length);
-    await fh.read(b, 0, length, offset);
-    return b;
-  } finally {
-    await fh.close();
-  }
-}
 
 /** Every mapped range of the bmap holds the same bytes in both files. */
 async function mappedEqual(bmapPath: string, a: string, b: string, offsetB = 0): Promise<number> {

@@ -5,11 +5,12 @@
  * the source's files; the source's sha256 is unchanged; a target that is the source is refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ERROR_CODES } from '../../../flasher/errors.js';
+import { sha256Of } from '../../../testkit/file-bytes.js';
 import { runCli } from '../../../testkit/cli.js';
 import { attachLoop, detachLoop } from '../../../testkit/loop.js';
 import { lvmRun } from '../../../testkit/lvm.js';
@@ -23,16 +24,6 @@ let src: string;
 let srcSha: string;
 const data = randomBytes(5 * MiB);
 
-async function sha256Of(path: string): Promise<string> {
-  const h = createHash('sha256');
-  const fh = await open(path, 'r');
-  try {
-    for await (const c of fh.createReadStream()) h.update(c as Buffer);
-  } finally {
-    await fh.close();
-  }
-  return h.digest('hex');
-}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'clone-'));

@@ -40,6 +40,8 @@ export class PiFirmwareStandIn {
     private readonly card: string,
     private readonly workDir: string,
     private readonly model: PiModel = 'rpi-3b',
+    /** Words added to cmdline.txt's line, as a person at the bench might (e.g. a test's `3os.serve_window=60`). */
+    private readonly appendCmdline = '',
   ) {}
 
   /** Is the one-shot tryboot flag set for the next power-on? */
@@ -74,6 +76,7 @@ export class PiFirmwareStandIn {
       const vol = await openFat(disk, layout.boot.start, layout.boot.size);
       const files = await loadPiBoot(vol, this.model, flag, this.card);
       const n = ++this.boots;
+      const cmdline = this.appendCmdline === '' ? files.cmdline : `${files.cmdline} ${this.appendCmdline}`;
       const put = async (name: string, data: Buffer): Promise<string> => {
         const p = join(this.workDir, `boot${n}-${name}`);
         await writeFile(p, data);
@@ -84,10 +87,10 @@ export class PiFirmwareStandIn {
         '-kernel', await put('kernel', files.kernel),
         '-dtb', await put('dtb', files.deviceTree),
         ...(files.initramfs === undefined ? [] : ['-initrd', await put('initramfs', files.initramfs)]),
-        '-append', files.cmdline,
+        '-append', cmdline,
         '-drive', `if=sd,format=raw,file=${this.card}`,
       ];
-      return { args, choice: files.choice, tryboot: flag, cmdline: files.cmdline };
+      return { args, choice: files.choice, tryboot: flag, cmdline };
     } finally {
       await disk.close();
     }

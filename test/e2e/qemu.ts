@@ -47,7 +47,9 @@ export class Vm {
   ) {
     this.log = join(dir, `${name}.console.log`);
     this.sockPath = join(dir, `${name}.sock`);
-    this.pi = arch === 'raspi3b' ? new PiFirmwareStandIn(disk, dir) : undefined;
+    // a longer serve window than the image's 20 s: the emulated Pi 3 is slow on a busy host,
+    // and a window that closes between two frames of a push fails the journey
+    this.pi = arch === 'raspi3b' ? new PiFirmwareStandIn(disk, dir, 'rpi-3b', '3os.serve_window=60') : undefined;
   }
 
   async start(): Promise<void> {

@@ -110,6 +110,8 @@ interface Encoder {
 
 /** zstd: gaps at least this long are written as our own frames of zeros (between encoder runs). */
 const ZERO_FRAME_MIN = 32 << 20;
+/** Bytes queued for the compressor before the reader waits. */
+const QUEUE_MAX = 32 << 20;
 const RLE_BLOCK = 128 << 10;
 
 /**
@@ -210,7 +212,8 @@ class StreamSink implements Sink {
   private async push(data: Buffer): Promise<void> {
     this.check();
     const input = this.started().input;
-    if (input.write(data)) return;
+    // Let up to QUEUE_MAX wait in the pipe's queue: the reader goes on while the tool compresses.
+    if (input.write(data) || input.writableLength < QUEUE_MAX) return;
     await new Promise<void>((resolve) => {
       const t = setInterval(() => {
         if (this.failed !== undefined) {

@@ -18,9 +18,9 @@ import { checkFit, findBoard, findImage, mergeCatalogs, type FitFacts, type Merg
 import { verifyFile, type PublicKey, type SignatureAlgorithm } from './minisign.js';
 import { bootableTables, type Board } from './schema.js';
 import { loadTrustedKeys } from './trusted-keys.js';
+import { catalogIdOf } from './catalog-id.js';
 
-export const CATALOG_PREFIX = 'catalog:';
-const ID_RE = /^[a-z0-9][a-z0-9._-]{0,79}$/;
+export { CATALOG_PREFIX, catalogIdOf } from './catalog-id.js';
 
 export interface CatalogOptions {
   /** Extra catalogs (URL or file), highest precedence first; the bundled one comes last. */
@@ -89,13 +89,6 @@ export interface CatalogSession {
   readonly keys: readonly PublicKey[];
   readonly cache: ImageCache;
   readonly merged: MergedCatalog;
-}
-
-/** The catalog id in `spec`, when it names one: `catalog:ID`, or a bare ID that is not an existing path. */
-export function catalogIdOf(spec: string): { id: string; explicit: boolean } | undefined {
-  if (spec.startsWith(CATALOG_PREFIX)) return { id: spec.slice(CATALOG_PREFIX.length), explicit: true };
-  if (isHttpUrl(spec) || /^file:\/\//i.test(spec) || existsSync(spec)) return undefined;
-  return ID_RE.test(spec) ? { id: spec, explicit: false } : undefined;
 }
 
 export function cacheOptionsFrom(opts: CatalogOptions): { dir?: string | undefined; limitBytes?: number | undefined; env?: NodeJS.ProcessEnv | undefined } {

@@ -5,11 +5,14 @@
  */
 import { parseArgs } from 'node:util';
 import { seedOf } from '../../../provisioning/plan/plan.js';
-import { seedFilesFor, type FirstBootFormat } from '../../../provisioning/seed/seed-disk.js';
+import { seedFilesFor } from '../../../provisioning/seed/seed-disk.js';
 import { renderForTargets } from '../config-file.js';
 import { guardChoices, guardFlags, guardFlagsHelp, inputFiles } from '../guard-flags.js';
 import { usageError, type CliIO, type Command } from '../io.js';
 import { runEditPlan } from './edit-plan.js';
+import { firstBootFormat } from './first-boot-flag.js';
+
+export { firstBootFormat };
 
 const usage = `Usage: 3os-flash seed TARGET --config FILE [--csv FILE] [--index N] [--first-boot FORMAT] [--json] [--yes] [--unmount]
 
@@ -24,12 +27,6 @@ Options:
                        or ignition (adds ignition/config.ign)
   --json               print the result as JSON
 ${guardFlagsHelp}`;
-
-export function firstBootFormat(v: string | undefined): FirstBootFormat {
-  if (v === undefined) return '3os-native';
-  if (v === '3os-native' || v === 'cloud-init' || v === 'ignition') return v;
-  throw usageError(`--first-boot takes 3os-native, cloud-init or ignition, not "${v}"`);
-}
 
 async function run(args: string[], io: CliIO): Promise<number> {
   let parsed;

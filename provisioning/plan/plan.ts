@@ -79,13 +79,3 @@ export type JobPlan = z.infer<typeof jobPlanSchema>;
 export function seedOf(files: readonly { readonly path: string; readonly data: Uint8Array }[], hostname?: string, digest?: string, piHardware?: RaspberryPiHardware): SeedFiles {
   return { files: files.map((f) => ({ path: f.path, base64: Buffer.from(f.data).toString('base64') })), hostname, digest, ...(piHardware === undefined ? {} : { piHardware }) };
 }
-
-/** The plan's seed files as bytes again. */
-export function seedBytes(seed: SeedFiles): { path: string; data: Buffer }[] {
-  return seed.files.map((f) => ({ path: f.path, data: Buffer.from(f.base64, 'base64') }));
-}
-
-/** The targets a plan touches, in order. */
-export function planTargets(plan: JobPlan): string[] {
-  return plan.kind === 'flash' ? plan.targets.map((t) => t.path) : [plan.target];
-}

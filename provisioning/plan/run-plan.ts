@@ -17,13 +17,22 @@ import { guardTargets, refusalError, releaseAll, type Confirmer, type GuardedTar
 import type { JobEvent } from '../../flasher/progress.js';
 import type { JobSummary, TargetResult } from '../../flasher/write/job-types.js';
 import { openJobSource, writeTargets, type JobSource, type RunOptions } from '../../flasher/write/job.js';
-import { parseStoragePolicy } from '../lvm/index.js';
-import { planDisk, type SeedRequest } from '../grow/disk-plan.js';
-import { growDisk, layoutOf, type GrowDiskResult } from '../grow/grow-disk.js';
-import { repairDisk, type RepairResult } from '../repair/repair-disk.js';
-import { writeSeedFiles } from '../seed/seed-disk.js';
-import { setSlot, type SlotStatus } from '../slots/index.js';
-import { planTargets, seedBytes, type FlashPlan, type FlashTarget, type JobPlan } from './plan.js';
+import type { parseStoragePolicy } from '../lvm/index.js';
+import type { SeedRequest } from '../grow/disk-plan.js';
+import type { GrowDiskResult } from '../grow/grow-disk.js';
+import type { RepairResult } from '../repair/repair-disk.js';
+import type { SlotStatus } from '../slots/index.js';
+import type { FlashPlan, FlashTarget, JobPlan } from './plan.js';
+import { planTargets, seedBytes } from './plan-targets.js';
+
+// Start-up: the disk-editing code (partition, LVM, FAT, config schemas with zod) is imported when
+// a step needs it, so a plain write starts without it; a flash that will grow or seed starts
+// loading it while the image is written.
+const storagePolicy = async (): Promise<typeof parseStoragePolicy> => (await import('../lvm/index.js')).parseStoragePolicy;
+const diskPlanning = async (): Promise<typeof import('../grow/disk-plan.js') & typeof import('../grow/grow-disk.js')> => ({
+  ...(await import('../grow/disk-plan.js')),
+  ...(await import('../grow/grow-disk.js')),
+});
 
 /** What an edit verb reports for its target, beside ok/error. */
 export type EditDetail =
@@ -136,17 +145,17 @@ export async function runPlan(plan: JobPlan, opts: RunPlanOptions = {}): Promise
 async function runEdit(plan: Exclude<JobPlan, FlashPlan>, disk: DiskIO): Promise<EditDetail> {
   switch (plan.kind) {
     case 'grow': {
-      const policy = plan.policy === undefined ? undefined : parseStoragePolicy(plan.policy, 'policy');
-      return { kind: 'grow', grow: await growDisk(disk, { policy, dryRun: plan.dryRun === true }) };
+      const policy = plan.policy === undefined ? undefined : (await storagePolicy())(plan.policy, 'policy');
+      return { kind: 'grow', grow: await (await diskPlanning()).growDisk(disk, { policy, dryRun: plan.dryRun === true }) };
     }
     case 'seed': {
-      const files = await writeSeedFiles(disk, seedBytes(plan.seed), plan.seed.piHardware);
+      const files = await (await import('../seed/seed-disk.js')).writeSeedFiles(disk, seedBytes(plan.seed), plan.seed.piHardware);
       return { kind: 'seed', files, hostname: plan.seed.hostname };
     }
     case 'slot':
-      return { kind: 'slot', slot: await setSlot(disk, plan.slot, { tries: plan.tries }) };
+      return { kind: 'slot', slot: await (await import('../slots/index.js')).setSlot(disk, plan.slot, { tries: plan.tries }) };
     case 'repair':
-      return { kind: 'repair', repair: await repairDisk(plan.image, disk) };
+      return { kind: 'repair', repair: await (await import('../repair/repair-disk.js')).repairDisk(plan.image, disk) };
     default: {
       const never: never = plan;
       throw new Error(`unknown plan ${JSON.stringify(never)}`);
@@ -165,7 +174,8 @@ async function runFlashPlan(plan: FlashPlan, opts: RunPlanOptions): Promise<Plan
   const t0 = performance.now();
   const spec = { image: plan.image, targets: plan.targets.map((t) => t.path), bmap: plan.bmap, sha256: plan.sha256, verify: plan.verify };
   // Every target's policy is checked before anything is opened or written.
-  const policies = plan.targets.map((t) => (t.policy === undefined ? undefined : parseStoragePolicy(t.policy, 'policy')));
+  const parse = plan.targets.some((t) => t.policy !== undefined) ? await storagePolicy() : undefined;
+  const policies = plan.targets.map((t) => (t.policy === undefined || parse === undefined ? undefined : parse(t.policy, 'policy')));
   const src = await openJobSource(spec, onEvent, opts);
   let accepted: readonly GuardedTarget[] = [];
   try {
@@ -175,6 +185,10 @@ async function runFlashPlan(plan: FlashPlan, opts: RunPlanOptions): Promise<Plan
     );
     accepted = g.accepted;
     const refused = new Map(g.refused.map((r) => [r.target, refusedResult(r)]));
+    // The grow and seed code is needed after writing: loaded while the image is written (a failure
+    // to load surfaces where it is awaited, in afterWrite).
+    const planning = accepted.length > 0 && (plan.grow || plan.targets.some((t) => t.seed !== undefined)) ? diskPlanning() : undefined;
+    planning?.catch(() => undefined);
     for (const r of refused.values()) onEvent({ kind: 'done', ...r });
     const written: JobSummary =
       accepted.length === 0
@@ -185,7 +199,7 @@ async function runFlashPlan(plan: FlashPlan, opts: RunPlanOptions): Promise<Plan
         const i = plan.targets.findIndex((t) => t.path === r.target);
         const guarded = accepted.find((a) => a.target === r.target);
         const target = plan.targets[i];
-        const res = guarded === undefined || target === undefined ? r : await afterWrite(r, guarded, target, policies[i], plan.grow, onEvent);
+        const res = guarded === undefined || target === undefined ? r : await afterWrite(r, guarded, target, policies[i], plan.grow, onEvent, planning);
         return { ...res, unmounted: guarded?.unmounted, seconds: (performance.now() - t0) / 1000 };
       }),
     );
@@ -219,6 +233,7 @@ async function afterWrite(
   policy: ReturnType<typeof parseStoragePolicy> | undefined,
   grow: boolean,
   onEvent: (e: JobEvent) => void,
+  planning: ReturnType<typeof diskPlanning> | undefined,
 ): Promise<TargetResult> {
   if (!r.ok || (!grow && target.seed === undefined)) return r;
   const phase = grow ? 'grow' : 'seed';
@@ -226,6 +241,7 @@ async function afterWrite(
   try {
     disk = await guarded.handle.disk();
     if (grow) onEvent({ kind: 'progress', target: r.target, phase: 'grow', bytes: 0, total: undefined, speed: 0, eta: undefined });
+    const { planDisk } = await (planning ?? diskPlanning());
     const plan = await planDisk(disk, { grow: grow ? { policy } : undefined, seed: seedRequest(target.seed) });
     const done = await plan.apply();
     onEvent({ kind: 'info', target: r.target, message: done.message });
@@ -256,6 +272,7 @@ async function preflight(plan: FlashPlan, src: JobSource): Promise<void> {
   const path = src.image.localPath;
   if (src.image.format !== 'raw' || path === undefined) return;
   if (!plan.grow && plan.targets.every((t) => t.seed === undefined)) return;
+  const { layoutOf, planDisk } = await diskPlanning();
   const image = await openDisk(path);
   try {
     if ((await layoutOf(image)) === undefined) return; // not a 3os image: nothing will be grown or seeded

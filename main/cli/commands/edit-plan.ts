@@ -3,11 +3,15 @@
  * through the one runner (guard, edit, release) and print the outcome or the target's error.
  */
 import { FlashError } from '../../../flasher/errors.js';
-import { detect3os } from '../../../provisioning/detect/detect-3os.js';
 import type { JobPlan } from '../../../provisioning/plan/plan.js';
 import { runPlan, type EditDetail, type PlanSummary } from '../../../provisioning/plan/run-plan.js';
 import type { guardChoices } from '../guard-flags.js';
 import type { CliIO } from '../io.js';
+
+/** The guard's "does this target hold 3os?" probe, loaded (partition, FAT and image.json code) only when the guard asks. */
+export async function detect3os(path: string): ReturnType<typeof import('../../../provisioning/detect/detect-3os.js').detect3os> {
+  return (await import('../../../provisioning/detect/detect-3os.js')).detect3os(path);
+}
 
 export async function runEditPlan(
   plan: Exclude<JobPlan, { kind: 'flash' }>,

@@ -6,18 +6,17 @@
 import { parseArgs } from 'node:util';
 import { ERROR_CODES } from '../../../flasher/errors.js';
 import type { JobSummary } from '../../../flasher/write/job-types.js';
-import { seedOf, type FlashPlan } from '../../../provisioning/plan/plan.js';
+import type { FlashPlan } from '../../../provisioning/plan/plan.js';
 import { runPlan } from '../../../provisioning/plan/run-plan.js';
-import { detect3os } from '../../../provisioning/detect/detect-3os.js';
-import { seedFilesFor } from '../../../provisioning/seed/seed-disk.js';
-import { renderForTargets } from '../config-file.js';
 import { guardChoices, guardFlags, guardFlagsHelp, inputFiles } from '../guard-flags.js';
 import { usageError, type CliIO, type Command } from '../io.js';
-import { readPolicyInput } from '../policy-file.js';
 import { ProgressView } from '../progress-view.js';
-import { catalogFlags, catalogFlagsHelp, resolveWriteSource } from './catalog-options.js';
-import { reportNotes } from './edit-plan.js';
-import { firstBootFormat } from './seed.js';
+import { catalogFlags, catalogFlagsHelp, isPlainWriteSource } from './catalog-flags.js';
+import { detect3os, reportNotes } from './edit-plan.js';
+import { firstBootFormat } from './first-boot-flag.js';
+
+// Start-up matters (factory scripts call write in loops): the config rendering, the seed files,
+// the policy parser and the catalog are imported below only when the call uses them.
 
 const usage = `Usage: 3os-flash write IMAGE --to TARGET [--to TARGET ...] [options]
 
@@ -86,13 +85,16 @@ async function run(args: string[], io: CliIO): Promise<number> {
   if (new Set(targets).size !== targets.length) throw usageError('the same --to target is given twice');
   if (values.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(values.sha256)) throw usageError('--sha256 takes 64 hex digits');
   const json = values.json === true;
-  const policy = values.policy === undefined ? undefined : await readPolicyInput(values.policy);
+  const policy = values.policy === undefined ? undefined : await (await import('../policy-file.js')).readPolicyInput(values.policy);
   if (values.csv !== undefined && values.config === undefined) throw usageError('--csv needs --config');
   const format = firstBootFormat(values['first-boot']);
   // Render and validate every device's config before anything is opened or written.
-  const configs = values.config === undefined ? undefined : await renderForTargets(values.config, targets, { csv: values.csv });
+  const configs = values.config === undefined ? undefined : await (await import('../config-file.js')).renderForTargets(values.config, targets, { csv: values.csv });
+  const seeding = configs === undefined ? undefined : { seedOf: (await import('../../../provisioning/plan/plan.js')).seedOf, seedFilesFor: (await import('../../../provisioning/seed/seed-disk.js')).seedFilesFor };
   // A catalog id, or any catalog/trust option: a verified local file first (flasher/catalog).
-  const { image, sha256 } = await resolveWriteSource(given, values, io, json);
+  const { image, sha256 } = isPlainWriteSource(given, values)
+    ? { image: given, sha256: values.sha256 }
+    : await (await import('./catalog-options.js')).resolveWriteSource(given, values, io, json);
   const guard = guardChoices(values, io, json);
   const plan: FlashPlan = {
     kind: 'flash',
@@ -101,7 +103,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
       const c = configs?.[i];
       return {
         path,
-        seed: c === undefined ? undefined : seedOf(seedFilesFor(c, format), c.config.hostname, c.digest, c.config.raspberry_pi),
+        seed: c === undefined || seeding === undefined ? undefined : seeding.seedOf(seeding.seedFilesFor(c, format), c.config.hostname, c.digest, c.config.raspberry_pi),
         policy: c?.config.storage ?? policy,
       };
     }),

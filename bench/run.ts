@@ -6,6 +6,8 @@
  * medians; ours is the installed `bin/3os-flash.js`, as a factory script calls it. The machine's
  * load average is printed with the table: other work on the machine slows both sides.
  * Never part of CI's test command. Env: BENCH_SIZE (bytes, default 1 GiB), BENCH_RUNS.
+ * `--only zst,xz` (after `npm run bench --`): only the cases whose name contains one of the words;
+ * the start-up, RSS and other rows are then left out too.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
@@ -25,6 +27,10 @@ const MiB = 1024 ** 2;
 const SIZE = Number(process.env.BENCH_SIZE ?? GiB);
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
 const bin = fileURLToPath(new URL('../../bin/3os-flash.js', import.meta.url));
+const onlyAt = process.argv.indexOf('--only');
+const ONLY = onlyAt < 0 ? undefined : (process.argv[onlyAt + 1] ?? '').split(',').filter((w) => w !== '');
+/** Whether the case named `name` runs (every case without --only). */
+const want = (name: string): boolean => ONLY === undefined || ONLY.some((w) => name.includes(w));
 /** GNU time gives every command's peak RSS; without it the RSS rows say so. */
 const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
@@ -69,7 +75,8 @@ interface Pair {
 }
 
 /** Reference and ours alternately, RUNS times each; medians. */
-async function pair(what: string, ref: () => Promise<Timed>, mine: () => Promise<Timed>): Promise<Pair> {
+async function pair(what: string, ref: () => Promise<Timed>, mine: () => Promise<Timed>): Promise<Pair | undefined> {
+  if (!want(what)) return undefined;
   const r: number[] = [];
   const o: number[] = [];
   let rss: number | undefined;
@@ -88,12 +95,12 @@ async function main(): Promise<void> {
   const out = (cells: (string | number)[]): void => {
     process.stdout.write(`${row(cells)}\n`);
   };
-  const ratioRow = (name: string, ref: string, p: Pair, goal: string): void => {
-    out([name, ref, p.ours.toFixed(2), p.ref.toFixed(2), (p.ours / p.ref).toFixed(2), goal]);
+  const ratioRow = (name: string, ref: string, p: Pair | undefined, goal: string): void => {
+    if (p !== undefined) out([name, ref, p.ours.toFixed(2), p.ref.toFixed(2), (p.ours / p.ref).toFixed(2), goal]);
   };
   const dd = (t: string): string => `dd of=${t} bs=4M oflag=direct iflag=fullblock conv=fsync status=none`;
   try {
-    const etcher = await ensureEtcher();
+    const etcher = want('etcher') ? await ensureEtcher() : '';
     const img = join(dir, 'mixed.img');
     process.stderr.write(`making a ${SIZE / MiB} MiB mixed image and its .zst, .xz and 25 % sparse + bmap forms...\n`);
     await makeMixedImage(img, SIZE);
@@ -139,6 +146,7 @@ async function main(): Promise<void> {
     );
     ratioRow('4 targets, .zst, no verify', '`zstd -dc \\| tee` into 4 `dd`', four, '<= 0.5');
 
+    if (ONLY !== undefined) return;
     // Start-up: medians of 7 alternating runs of each.
     const starts = { node: [] as number[], bmaptool: [] as number[], version: [] as number[], help: [] as number[] };
     for (let i = 0; i < 7; i++) {
@@ -155,8 +163,8 @@ async function main(): Promise<void> {
       out([`\`3os-flash ${name}\``, '`bmaptool --version`', s.toFixed(3), bt.toFixed(3), (s / bt).toFixed(2), '<= 2']);
     }
     const mib = (k: number | undefined): string => (k === undefined ? 'n/a (no GNU time)' : (k / 1024).toFixed(0));
-    out(['peak RSS, 1 target (MiB; the .zst verify runs)', '', mib(zstV.rssKiB), '', '', '<= 120']);
-    out(['peak RSS, 4 targets (MiB)', '', mib(four.rssKiB), '', '', '<= 250']);
+    out(['peak RSS, 1 target (MiB; the .zst verify runs)', '', mib(zstV?.rssKiB), '', '', '<= 120']);
+    out(['peak RSS, 4 targets (MiB)', '', mib(four?.rssKiB), '', '', '<= 250']);
     process.stdout.write(`\nload average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n\n`);
 
     // Other benchmarks: grow on a 256 GiB sparse target; serial throughput to the real agent.

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { median, row, sh, timed, type Timed } from './util.js';
 import { ensureEtcher } from './etcher.js';
 import { benchGrow } from './grow.js';
+import { benchBackup } from './backup.js';
 import { benchSerialThroughput } from '../provisioning/serial/bench.js';
 import { attachLoop, detachAll } from '../testkit/loop.js';
 import { shScript } from '../testkit/sh.js';
@@ -174,6 +175,8 @@ async function main(): Promise<void> {
     out(['grow, 256 GiB sparse target (s)', g.ours.toFixed(3), g.tools.toFixed(3), (g.ours / g.tools).toFixed(2), 'ours < 1 s']);
     const ser = await benchSerialThroughput({ bytes: 65536, baud: 115200 });
     out(['serial 64 KiB at 115200 (B/s, share of the line)', ser.bytesPerSecond.toFixed(0), '11520', ser.lineUtilisation.toFixed(2), '>= 0.60']);
+    // Backup (issue 14): ours against dd | zstd -T0 and bmaptool create + zstd -T0, its own table.
+    await benchBackup(dir);
     process.stdout.write(`\nbench took ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
   } finally {
     await detachAll().catch((e: unknown) => process.stderr.write(`${String(e)}\n`));

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { openDisk } from '../../../flasher/disk-io.js';
 import { isFlashError } from '../../../flasher/errors.js';
+import type { Confirmer } from '../../../flasher/guard/guard.js';
 import { DEFAULT_TRIES, planSlot, readSlots, type PiSlotStatus, type SlotState, type SlotStatus, type UefiSlotStatus } from '../../../provisioning/slots/index.js';
 import { guardChoices, guardFlags, guardFlagsHelp } from '../guard-flags.js';
 import { usageError, type CliIO, type Command } from '../io.js';
@@ -55,7 +56,7 @@ function uefiText(s: UefiSlotStatus): string {
 
 /**
  * Refuse a switch the disk cannot take (no such slot, a config.txt that is not a 3os layout, a Pi
- * trial offline) before the guard asks anything: the same checks the run repeats, read-only.
+ * trial offline) before the guard's question: the same checks the run repeats, read-only.
  * Other failures (no access yet) are left to the guarded run.
  */
 async function precheck(target: string, slot: 'a' | 'b', tries: number | undefined): Promise<void> {
@@ -101,9 +102,18 @@ async function run(args: string[], io: CliIO): Promise<number> {
       await disk.close();
     }
   }
-  await precheck(target, slot, tries);
   const guard = guardChoices(parsed.values, io, json);
-  return runEditPlan({ kind: 'slot', target, slot, tries, ...guard.plan }, io, json, guard, (d) => (d.kind === 'slot' ? { json: d.slot, text: text(d.slot) } : undefined));
+  // The switch is checked before the question, after the guard has judged the target (a read-only
+  // or system drive is refused as such first); without a question the run refuses before writing.
+  const ask = guard.confirm;
+  const confirm: Confirmer | undefined =
+    ask === undefined
+      ? undefined
+      : async (question, expected) => {
+          await precheck(target, slot, tries);
+          return ask(question, expected);
+        };
+  return runEditPlan({ kind: 'slot', target, slot, tries, ...guard.plan }, io, json, { ...guard, confirm }, (d) => (d.kind === 'slot' ? { json: d.slot, text: text(d.slot) } : undefined));
 }
 
 export const slotCommand: Command = { name: 'slot', summary: 'show or switch the A/B slot of a disk offline', usage, run };
